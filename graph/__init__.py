@@ -1,0 +1,1 @@
+"""stancegraph: the knowledge graph library (store, loading, queries, analysis, rendering, CLI)."""

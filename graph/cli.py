@@ -1,0 +1,273 @@
+"""The ``stancegraph`` command: a thin layer over the library, one subcommand per verb.
+
+Every command that reads data takes ``--store DIR`` (an on-disk Oxigraph store)
+or ``--endpoint URL`` (a remote SPARQL 1.1 endpoint); with neither it uses the
+bundled peace-plan data in memory. Errors print one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pyoxigraph as ox
+
+from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
+from graph.export import FORMATS, export
+from graph.loading import bundled_files, load_files, prepare
+from graph.output import OUTPUT_FORMATS, render_rows
+from graph.store import Store, open_disk_store, open_store
+from graph.validation import validate_quads
+from ontology import PREFIXES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_options(command: F) -> F:
+    """``--store`` / ``--endpoint`` on a command, turned into an open :class:`Store` argument."""
+
+    @click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="STANCEGRAPH_STORE",
+        help="On-disk Oxigraph store directory [env STANCEGRAPH_STORE].",
+    )
+    @click.option(
+        "--endpoint",
+        envvar="STANCEGRAPH_ENDPOINT",
+        help="Remote SPARQL 1.1 query endpoint URL [env STANCEGRAPH_ENDPOINT].",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, store_path: Path | None, endpoint: str | None, **kwargs: Any) -> Any:
+        store = open_store(path=store_path, endpoint=endpoint, read_only=store_path is not None)
+        try:
+            return command(*args, store=store, **kwargs)
+        finally:
+            store.close()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def output_option(command: F) -> F:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(OUTPUT_FORMATS),
+        default="table",
+        show_default=True,
+        help="How to print rows.",
+    )(command)
+
+
+class _Group(click.Group):
+    """Turns domain errors into one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ShapeViolationError as error:
+            click.echo(f"stancegraph: error: {error}", err=True)
+            for violation in error.report.violations:  # type: ignore[attr-defined]
+                click.echo(f"  {violation}", err=True)
+            ctx.exit(1)
+        except StancegraphError as error:
+            click.echo(f"stancegraph: error: {error}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="stancegraph")
+def main() -> None:
+    """stancegraph: who supports and who opposes which clause, with the evidence for every edge.
+
+    With no --store or --endpoint, commands use the bundled data: the 2025
+    US–Russia 28-point plan for the war in Ukraine, Europe's counter-proposal
+    and the 19-point Geneva draft, as one news analysis describes them.
+    """
+
+
+@main.command()
+@click.argument("query")
+@store_options
+@output_option
+def query(query: str, store: Store, output_format: str) -> None:
+    """Run a SPARQL query: a string, a .rq file, or - for standard input.
+
+    The usual prefixes (sg, id, rdfs, dct, prov, skos, ...) are predeclared.
+
+    \b
+    Example:
+      stancegraph query 'SELECT ?actor WHERE { ?actor sg:opposes id:plan-28-amnesty }'
+    """
+    text = _query_text(query)
+    header = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+    try:
+        _run_query(store, header + text, _query_kind(text), output_format)
+    except QuerySyntaxError as error:
+        # Report positions in the user's text, not in the text with our prefixes prepended.
+        shift = header.count("\n")
+        message = re.sub(
+            r"\b(\d+):(\d+)", lambda m: f"line {int(m[1]) - shift} column {m[2]}", str(error), count=1
+        )
+        raise QuerySyntaxError(f"invalid SPARQL: {message}") from None
+
+
+def _run_query(store: Store, full: str, kind: str, output_format: str) -> None:
+    if kind == "ASK":
+        click.echo("true" if store.ask(full) else "false")
+    elif kind in ("CONSTRUCT", "DESCRIBE"):
+        sys.stdout.buffer.write(
+            ox.serialize(store.construct(full), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        )
+    else:
+        rows = store.select(full)
+        columns = _columns(full, rows)
+        click.echo(render_rows(rows, columns, output_format))
+
+
+def _query_text(argument: str) -> str:
+    if argument == "-":
+        return sys.stdin.read()
+    if argument.endswith(".rq"):
+        path = Path(argument)
+        if not path.is_file():
+            raise click.BadParameter(f"no such query file: {argument}", param_hint="QUERY")
+        return path.read_text(encoding="utf-8")
+    return argument
+
+
+def _query_kind(text: str) -> str:
+    """The query form, from the first keyword after comments and prologue."""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip().upper()
+        for keyword in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            if keyword in line.split():
+                return keyword
+    return "SELECT"
+
+
+def _columns(query_text: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The projected variables in query order (pyoxigraph tells us through a zero-row run)."""
+    try:
+        return [variable.value for variable in ox.Store().query(query_text).variables]  # type: ignore[union-attr]
+    except (SyntaxError, AttributeError):
+        return sorted({name for row in rows for name in row})
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="STANCEGRAPH_STORE",
+    required=True,
+    help="On-disk store directory to load into (created if missing) [env STANCEGRAPH_STORE].",
+)
+@click.option("--no-validate", is_flag=True, help="Skip SHACL validation (for large trusted bulk data).")
+def load(files: tuple[Path, ...], store_path: Path, no_validate: bool) -> None:
+    """Add RDF files to an on-disk store: all of them, or nothing.
+
+    Every file is parsed and the whole result validated against the shapes
+    (together with what the store already holds) before anything is written;
+    then it is written in one transaction. The truthy supports/opposes edges
+    are derived from the positions on the way in.
+
+    \b
+    Example:
+      stancegraph load --store ./data.oxigraph graph/data/peace-plan-2025.ttl
+    """
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="FILES")
+    total = sum(path.stat().st_size for path in files)
+    store = open_disk_store(store_path)
+    try:
+        with click.progressbar(length=total, label="parsing", file=sys.stderr, show_pos=False) as bar:
+            report = load_files(store, list(files), validate=not no_validate, on_progress=bar.update)
+    finally:
+        store.close()
+    click.echo(
+        f"loaded {len(files)} file(s): {report.added} new triples, {report.quads_after} in {store_path}"
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@store_options
+def validate(files: tuple[Path, ...], store: Store) -> None:
+    """Check data against the SHACL shapes; exit 1 on any violation.
+
+    With FILES, validates those files (with the edges they imply); without,
+    validates the store (or the bundled data).
+
+    \b
+    Example:
+      stancegraph validate my-new-source.ttl
+    """
+    quads = (
+        prepare(list(files))
+        if files
+        else [
+            ox.Quad(t.subject, t.predicate, t.object) for t in store.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+        ]
+    )
+    report = validate_quads(quads)
+    for violation in report.violations:
+        click.echo(str(violation))
+    click.echo(report.summary())
+    if not report.conforms:
+        sys.exit(1)
+
+
+@main.command(name="export")
+@click.option("--format", "format_name", type=click.Choice(FORMATS), default="turtle", show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
+)
+@store_options
+def export_command(format_name: str, out: Path | None, store: Store) -> None:
+    """Write the dataset as Turtle, N-Triples, JSON-LD, RDF/XML, GraphML or GEXF.
+
+    \b
+    Example:
+      stancegraph export --format graphml --out stances.graphml
+    """
+    if out is None:
+        export(store, format_name, sys.stdout.buffer)
+        return
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("wb") as handle:
+        export(store, format_name, handle)
+    partial.replace(out)
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@store_options
+@output_option
+def stats(store: Store, output_format: str) -> None:
+    """Count actors, drafts, clauses, positions and claims.
+
+    \b
+    Example:
+      stancegraph stats --format json
+    """
+    rows = store.rows("stats") + store.rows("triple-count")
+    counts = [
+        {"kind": ox.Literal("triples"), "count": row["triples"]} if "triples" in row else row for row in rows
+    ]
+    click.echo(render_rows(counts, ["kind", "count"], output_format))
+
+
+@main.command(name="data-files", hidden=True)
+def data_files() -> None:
+    """Print the bundled data files (for scripts that load them elsewhere)."""
+    for path in bundled_files():
+        click.echo(str(path))

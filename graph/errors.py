@@ -1,0 +1,53 @@
+"""Domain exceptions. ``graph/`` raises these; the CLI and the API translate them once, at the edge."""
+
+from __future__ import annotations
+
+
+class StancegraphError(Exception):
+    """Base class: anything the user can fix by changing their input or configuration."""
+
+
+class UnsupportedFormatError(StancegraphError):
+    """A file extension or media type we cannot read or write."""
+
+
+class RdfSyntaxError(StancegraphError):
+    """An RDF file that does not parse. The message names the file and the line."""
+
+    def __init__(self, source: str, detail: str) -> None:
+        super().__init__(f"{source}: {detail}")
+        self.source = source
+        self.detail = detail
+
+
+class ShapeViolationError(StancegraphError):
+    """Data that breaks the SHACL shapes; ``report`` carries every violation."""
+
+    def __init__(self, report: object, summary: str) -> None:
+        super().__init__(summary)
+        self.report = report
+
+
+class QuerySyntaxError(StancegraphError):
+    """A SPARQL query that does not parse; the message is the parser's, with its position."""
+
+
+class QueryNotFoundError(StancegraphError):
+    """A named query (``.rq`` file) that does not exist."""
+
+
+class NotFoundError(StancegraphError):
+    """A resource id that names nothing in the graph."""
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        super().__init__(f"no {kind} with id {identifier!r}")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class EndpointError(StancegraphError):
+    """A remote SPARQL endpoint that is down, slow or answers with an error."""
+
+
+class StoreError(StancegraphError):
+    """A store directory that cannot be opened (missing, locked, not a store)."""

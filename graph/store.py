@@ -1,0 +1,198 @@
+"""One way to open the dataset, three places it can live.
+
+* in memory, filled with the bundled data (the default; nothing to set up),
+* an on-disk Oxigraph directory (persistent; ``stancegraph load`` fills it),
+* a remote SPARQL 1.1 endpoint (Oxigraph server, Fuseki, QLever...).
+
+All three answer the same named queries through the same methods, so the API,
+the CLI and the analysis never need to know which one they talk to.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from graph.errors import EndpointError, QuerySyntaxError, StoreError
+from graph.queries import load_query
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = dict[str, Term]
+
+_FIRST_GROUP = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def bind_values(query: str, bindings: Mapping[str, Term | None]) -> str:
+    """Pin variables to values by opening the first ``WHERE {`` with a ``VALUES`` block.
+
+    This is plain SPARQL 1.1, so it works the same on every endpoint (unlike
+    engine-specific substitution APIs). ``None`` values are left unbound.
+
+    >>> bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"s": ox.NamedNode("http://e/a")})
+    'SELECT ?s WHERE { VALUES (?s) { (<http://e/a>) }  ?s ?p ?o }'
+    """
+    pinned = {name: value for name, value in bindings.items() if value is not None}
+    if not pinned:
+        return query
+    match = _FIRST_GROUP.search(query)
+    if match is None:
+        raise ValueError("a query with bindings needs a WHERE clause")
+    names = " ".join(f"?{name}" for name in pinned)
+    values = " ".join(str(value) for value in pinned.values())
+    block = f" VALUES ({names}) {{ ({values}) }} "
+    return query[: match.end()] + block + query[match.end() :]
+
+
+class Store(ABC):
+    """The dataset, wherever it lives. Subclasses implement three primitives."""
+
+    description: str
+
+    @abstractmethod
+    def select(self, query: str) -> list[Row]:
+        """Run a SELECT query; each row maps variable names to the terms bound."""
+
+    @abstractmethod
+    def ask(self, query: str) -> bool:
+        """Run an ASK query."""
+
+    @abstractmethod
+    def construct(self, query: str) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query."""
+
+    def rows(self, name: str, **bindings: Term | None) -> list[Row]:
+        """Run the named SELECT query ``graph/queries/NAME.rq`` with some variables pinned."""
+        return self.select(bind_values(load_query(name), bindings))
+
+    def triples(self, name: str, **bindings: Term | None) -> list[ox.Triple]:
+        """Run the named CONSTRUCT query ``graph/queries/NAME.rq`` with some variables pinned."""
+        return self.construct(bind_values(load_query(name), bindings))
+
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
+        """Release files or connections."""
+
+
+class LocalStore(Store):
+    """A pyoxigraph store, in memory or in a directory on disk."""
+
+    def __init__(self, store: ox.Store, description: str) -> None:
+        self.oxigraph = store
+        self.description = description
+
+    def _query(self, query: str) -> object:
+        try:
+            return self.oxigraph.query(query)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+
+    def select(self, query: str) -> list[Row]:
+        solutions = self._query(query)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        names = [variable.value for variable in solutions.variables]
+        return [
+            {name: solution[name] for name in names if solution[name] is not None} for solution in solutions
+        ]
+
+    def ask(self, query: str) -> bool:
+        answer = self._query(query)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise QuerySyntaxError("expected an ASK query")
+        return bool(answer)
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        triples = self._query(query)
+        if not isinstance(triples, ox.QueryTriples):
+            raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
+        return list(triples)
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction: all of them are written, or none."""
+        self.oxigraph.extend(quads)
+        self.oxigraph.flush()
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    def close(self) -> None:
+        self.oxigraph.flush()
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 Protocol endpoint, queried over HTTP with standard media types."""
+
+    def __init__(self, endpoint: str, *, timeout: float = 30.0) -> None:
+        self.endpoint = endpoint
+        self.description = f"SPARQL endpoint {endpoint}"
+        self._client = httpx.Client(timeout=timeout)
+
+    def _post(self, query: str, accept: str) -> bytes:
+        try:
+            response = self._client.post(self.endpoint, data={"query": query}, headers={"Accept": accept})
+        except httpx.TimeoutException:
+            raise EndpointError(f"{self.endpoint} did not answer in time") from None
+        except httpx.HTTPError as error:
+            raise EndpointError(f"cannot reach {self.endpoint}: {error}") from None
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip() or "the endpoint rejected the query")
+        if response.status_code >= 300:
+            raise EndpointError(
+                f"{self.endpoint} answered {response.status_code}: {response.text.strip()[:300]}"
+            )
+        return response.content
+
+    def select(self, query: str) -> list[Row]:
+        body = self._post(query, "application/sparql-results+json")
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        names = [variable.value for variable in solutions.variables]
+        return [
+            {name: solution[name] for name in names if solution[name] is not None} for solution in solutions
+        ]
+
+    def ask(self, query: str) -> bool:
+        body = self._post(query, "application/sparql-results+json")
+        answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise QuerySyntaxError("expected an ASK query")
+        return bool(answer)
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        body = self._post(query, "application/n-triples")
+        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_disk_store(path: Path, *, read_only: bool = False) -> LocalStore:
+    """Open (or create) an Oxigraph directory. Read-only opens let other processes share it."""
+    try:
+        if read_only:
+            if not path.is_dir():
+                raise StoreError(f"{path}: no store directory here")
+            store = ox.Store.read_only(str(path))
+        else:
+            store = ox.Store(str(path))
+    except OSError as error:
+        raise StoreError(f"{path}: cannot open the store ({error})") from None
+    return LocalStore(store, f"on-disk store {path}")
+
+
+def open_store(*, path: Path | None = None, endpoint: str | None = None, read_only: bool = False) -> Store:
+    """The dataset: remote if ``endpoint`` is given, on disk if ``path`` is, else the bundled data in memory."""
+    if endpoint and path:
+        raise StoreError("give a store path or an endpoint URL, not both")
+    if endpoint:
+        return RemoteStore(endpoint)
+    if path is not None:
+        return open_disk_store(path, read_only=read_only)
+    from graph.loading import bundled_store
+
+    return bundled_store()
