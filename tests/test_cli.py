@@ -1,0 +1,199 @@
+"""The ``stancegraph`` command as a user runs it: a real process, real files, real on-disk stores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.loading import bundled_files
+
+DATA = bundled_files()[0]
+EXECUTABLE = shutil.which("stancegraph")
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    assert EXECUTABLE, "stancegraph is not installed (pip install -e .)"
+    return subprocess.run([EXECUTABLE, *args], capture_output=True, text=True, input=stdin, timeout=120)
+
+
+def store_contents(path: Path) -> set[ox.Quad]:
+    store = ox.Store.read_only(str(path))
+    return set(store.quads_for_pattern(None, None, None))
+
+
+@pytest.fixture
+def loaded_store(tmp_path: Path) -> Path:
+    path = tmp_path / "store"
+    result = run("load", "--store", str(path), str(DATA))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_help_explains_every_command() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("load", "query", "validate", "export", "stats"):
+        assert command in result.stdout
+    assert "Example:" in run("query", "--help").stdout
+
+
+def test_query_the_bundled_data_as_a_table() -> None:
+    result = run(
+        "query",
+        "SELECT ?label WHERE { ?a sg:opposes id:plan-28-amnesty ; rdfs:label ?label } ORDER BY ?label",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].strip() == "label"
+    assert [line.strip() for line in lines[2:5]] == ["Europe", "Ukraine", "United States"]
+    assert lines[-1] == "(3 rows)"
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv"])
+def test_query_output_formats(output_format: str) -> None:
+    query = "SELECT ?cap WHERE { ?c sg:personnelCap ?cap }"
+    result = run("query", "--format", output_format, query)
+    assert result.returncode == 0, result.stderr
+    if output_format == "json":
+        assert json.loads(result.stdout) == [{"cap": 600000}]
+    else:
+        assert result.stdout.splitlines() == ["cap", "600000"]
+
+
+def test_query_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    query_file = tmp_path / "q.rq"
+    query_file.write_text("ASK { id:plan-19-point-geneva sg:isPublic false }")
+    assert run("query", str(query_file)).stdout.strip() == "true"
+    assert (
+        run("query", "-", stdin="ASK { id:plan-19-point-geneva sg:isPublic true }").stdout.strip() == "false"
+    )
+
+
+def test_construct_prints_turtle() -> None:
+    result = run("query", "CONSTRUCT { id:nato ?p ?o } WHERE { id:nato ?p ?o }")
+    assert result.returncode == 0
+    assert ox.Store().load(result.stdout, format=ox.RdfFormat.TURTLE) is None
+    assert "NATO" in result.stdout
+
+
+def test_malformed_sparql_gets_one_line_with_the_position() -> None:
+    result = run("query", "SELECT ?x WHERE { ?x }")
+    assert result.returncode == 1
+    assert result.stderr.startswith("stancegraph: error: invalid SPARQL:")
+    assert "line 1 column" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_load_then_query_and_stats_from_disk(loaded_store: Path) -> None:
+    stats = json.loads(run("stats", "--store", str(loaded_store), "--format", "json").stdout)
+    counts = {row["kind"]: row["count"] for row in stats}
+    assert counts["positions"] == 14 and counts["drafts"] == 3
+    answer = run(
+        "query",
+        "--store",
+        str(loaded_store),
+        "--format",
+        "json",
+        "SELECT ?a WHERE { ?a sg:supports id:plan-28-point }",
+    )
+    assert {row["a"] for row in json.loads(answer.stdout)} == {
+        "https://w3id.org/stancegraph/id/us",
+        "https://w3id.org/stancegraph/id/russia",
+    }
+
+
+def test_loading_the_same_file_twice_changes_nothing(loaded_store: Path) -> None:
+    before = store_contents(loaded_store)
+    result = run("load", "--store", str(loaded_store), str(DATA))
+    assert result.returncode == 0
+    assert "0 new triples" in result.stdout
+    assert store_contents(loaded_store) == before
+
+
+def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Each broken input, with a fragment the error message must contain."""
+    malformed = tmp_path / "malformed.ttl"
+    malformed.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "open .\n')
+    violating = tmp_path / "violating.ttl"
+    violating.write_text(
+        "@prefix sg: <https://w3id.org/stancegraph/ns#> .\n"
+        "@prefix id: <https://w3id.org/stancegraph/id/> .\n"
+        "id:someone a sg:Person .\n"  # no label
+    )
+    unknown = tmp_path / "data.xyz"
+    unknown.write_text("whatever")
+    return {
+        "malformed": (malformed, "malformed.ttl: Parser error between line 3"),
+        "violating": (violating, "shape violation"),
+        "unknown format": (unknown, "unknown RDF format '.xyz'"),
+    }
+
+
+@pytest.mark.parametrize("case", ["malformed", "violating", "unknown format"])
+def test_a_bad_file_is_refused_and_the_store_is_unchanged(
+    loaded_store: Path, tmp_path: Path, case: str
+) -> None:
+    path, fragment = bad_inputs(tmp_path)[case]
+    before = store_contents(loaded_store)
+    # the bad file comes second: the good first file must not be written either
+    extra = tmp_path / "good.ttl"
+    extra.write_text(
+        '<https://w3id.org/stancegraph/id/nato> <http://www.w3.org/2004/02/skos/core#altLabel> "North Atlantic Treaty Organization"@en .\n'
+    )
+    result = run("load", "--store", str(loaded_store), str(extra), str(path))
+    assert result.returncode == 1
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert store_contents(loaded_store) == before
+
+
+def test_a_missing_file_is_a_usage_error(loaded_store: Path) -> None:
+    before = store_contents(loaded_store)
+    result = run("load", "--store", str(loaded_store), "no-such-file.ttl")
+    assert result.returncode == 2
+    assert "no such file: no-such-file.ttl" in result.stderr
+    assert store_contents(loaded_store) == before
+
+
+def test_validate_reports_violations_and_exits_non_zero(tmp_path: Path) -> None:
+    assert run("validate").returncode == 0
+    path, _ = bad_inputs(tmp_path)["violating"]
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert "every node needs exactly one English rdfs:label" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("export_format", "rdf_format"),
+    [
+        ("turtle", ox.RdfFormat.TURTLE),
+        ("ntriples", ox.RdfFormat.N_TRIPLES),
+        ("jsonld", ox.RdfFormat.JSON_LD),
+        ("rdfxml", ox.RdfFormat.RDF_XML),
+    ],
+)
+def test_rdf_exports_round_trip(
+    tmp_path: Path, export_format: str, rdf_format: ox.RdfFormat, bundled
+) -> None:
+    out = tmp_path / f"export.{export_format}"
+    result = run("export", "--format", export_format, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    exported = ox.Store()
+    exported.load(path=str(out), format=rdf_format)
+    assert len(exported) == len(bundled)
+
+
+@pytest.mark.parametrize("graph_format", ["graphml", "gexf"])
+def test_graph_exports_hold_the_stance_edges(tmp_path: Path, graph_format: str) -> None:
+    import networkx as nx
+
+    out = tmp_path / f"export.{graph_format}"
+    assert run("export", "--format", graph_format, "--out", str(out)).returncode == 0
+    graph = nx.read_graphml(out) if graph_format == "graphml" else nx.read_gexf(out)
+    relations = [data.get("relation") for _, _, data in graph.edges(data=True)]
+    assert relations.count("supports") == 7 and relations.count("opposes") == 7

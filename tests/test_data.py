@@ -1,0 +1,141 @@
+"""The bundled data: faithful to its one source, typed, labelled, and conforming to the shapes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.loading import bundled_files, prepare
+from graph.store import LocalStore
+from graph.validation import validate_quads
+from ontology import SG
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE_TEXT = Path(
+    os.environ.get("STANCEGRAPH_SOURCE_TEXT", REPO.parent / "shared" / "sources" / "000_e6b12d46779fca22.txt")
+)
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SG_PREFIX = f"PREFIX sg: <{SG}>\n"
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def data_only() -> LocalStore:
+    """The bundled data files alone, as written by hand (no vocabulary, no derived edges)."""
+    store = ox.Store()
+    for path in bundled_files():
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return LocalStore(store, "data files")
+
+
+def test_every_quote_is_verbatim_in_the_source(bundled: LocalStore) -> None:
+    assert SOURCE_TEXT.is_file(), f"the article text is needed to check the quotes: {SOURCE_TEXT}"
+    article = collapse(SOURCE_TEXT.read_text(encoding="utf-8"))
+    quotes = bundled.select(SG_PREFIX + "SELECT ?node ?quote WHERE { ?node sg:quote ?quote }")
+    assert len(quotes) > 50
+    missing = [
+        (row["node"].value, row["quote"].value)
+        for row in quotes
+        if collapse(row["quote"].value) not in article
+    ]
+    assert missing == []
+
+
+def test_the_data_conforms_to_the_shapes(bundled: LocalStore) -> None:
+    report = validate_quads(bundled.oxigraph.quads_for_pattern(None, None, None))
+    assert report.conforms, report.summary()
+
+
+def test_every_subject_is_typed_and_has_exactly_one_english_label(data_only: LocalStore) -> None:
+    subjects = {q.subject for q in data_only.oxigraph.quads_for_pattern(None, None, None)}
+    for subject in subjects:
+        labels = [q.object for q in data_only.oxigraph.quads_for_pattern(subject, RDFS_LABEL, None)]
+        assert [label.language for label in labels] == ["en"], subject
+        assert any(data_only.oxigraph.quads_for_pattern(subject, RDF_TYPE, None)), subject
+
+
+def test_truthy_edges_are_derived_not_written(data_only: LocalStore, bundled: LocalStore) -> None:
+    for edge in ("supports", "opposes", "revises", "keeps", "removes", "adds"):
+        assert not list(data_only.oxigraph.quads_for_pattern(None, SG.term(edge), None)), edge
+    positions = len(bundled.select(SG_PREFIX + "SELECT ?p WHERE { ?p a sg:Position }"))
+    truthy = bundled.select(
+        SG_PREFIX + "SELECT ?a ?t WHERE { { ?a sg:supports ?t } UNION { ?a sg:opposes ?t } }"
+    )
+    assert positions == 14
+    assert len(truthy) == positions  # one (actor, stance, target) per position in this data
+
+
+@pytest.mark.parametrize(
+    ("predicate", "datatype"),
+    [
+        ("https://w3id.org/stancegraph/ns#personnelCap", "integer"),
+        ("https://w3id.org/stancegraph/ns#pointCount", "integer"),
+        ("https://w3id.org/stancegraph/ns#pointNumber", "integer"),
+        ("https://w3id.org/stancegraph/ns#profitSharePercent", "decimal"),
+        ("https://schema.org/value", "decimal"),
+        ("https://w3id.org/stancegraph/ns#leakedOn", "date"),
+        ("https://w3id.org/stancegraph/ns#isPublic", "boolean"),
+    ],
+)
+def test_numbers_and_dates_are_typed(data_only: LocalStore, predicate: str, datatype: str) -> None:
+    objects = [q.object for q in data_only.oxigraph.quads_for_pattern(None, ox.NamedNode(predicate), None)]
+    assert objects
+    assert {o.datatype.value for o in objects} == {XSD + datatype}
+
+
+def test_only_the_first_point_has_a_number(bundled: LocalStore) -> None:
+    rows = bundled.select(SG_PREFIX + "SELECT DISTINCT ?n WHERE { ?c sg:pointNumber ?n }")
+    assert [row["n"].value for row in rows] == ["1"]
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "United States",
+        "Russia",
+        "Ukraine",
+        "Europe",
+        "NATO",
+        "G8",
+        "Kremlin",
+        "Ukrainian Armed Forces",
+        "Chatham House",
+        "Financial Times",
+        "Charlotte Roff",
+        "Trump",
+        "Putin",
+        "JD Vance",
+        "Steve Witkoff",
+        "Jared Kushner",
+        "Orysia Lutsevych",
+        "unnamed senior Ukrainian official",
+    ],
+)
+def test_every_actor_the_article_names_is_there(bundled: LocalStore, label: str) -> None:
+    query = (
+        'ASK { ?a a ?kind ; <%s> "%s"@en . ?kind <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <%s> }'
+    )
+    assert bundled.ask(query % (RDFS_LABEL.value, label, SG.Actor.value))
+
+
+def test_the_authors_judgements_are_her_claims_not_stances(bundled: LocalStore) -> None:
+    roff = "https://w3id.org/stancegraph/id/charlotte-roff"
+    assert not bundled.ask(f"ASK {{ ?p <{SG.actor.value}> <{roff}> }}")
+    claims = bundled.select(f"SELECT ?c WHERE {{ ?c <{SG.claimant.value}> <{roff}> }}")
+    assert len(claims) >= 10
+
+
+def test_prepare_is_what_the_bundled_store_holds(bundled: LocalStore) -> None:
+    canonical = ox.Store()  # Oxigraph stores literals canonically (50.0 -> 50): compare like with like
+    canonical.extend(prepare(bundled_files()))
+    prepared = set(canonical.quads_for_pattern(None, None, None))
+    held = set(bundled.oxigraph.quads_for_pattern(None, None, None))
+    assert prepared <= held
