@@ -1,4 +1,4 @@
-"""The questions an analyst asks of the article, answered from the bundled data in memory."""
+"""The questions an analyst asks of the article, answered alike by every kind of store."""
 
 from __future__ import annotations
 
@@ -35,6 +35,6 @@ def projected(query: str) -> list[str]:
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=[q.name for q in QUESTIONS])
-def test_competency_question(bundled: Store, question: CompetencyQuestion) -> None:
-    rows = bundled.select(question.query)
+def test_competency_question(any_store: Store, question: CompetencyQuestion) -> None:
+    rows = any_store.select(question.query)
     assert cells(rows, projected(question.query)) == question.answer, question.question

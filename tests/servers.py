@@ -1,0 +1,61 @@
+"""Starting real servers for tests: free loopback ports, bounded waits, clean shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from graph.export import export
+from graph.loading import bundled_store
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, *, seconds: float = 30.0) -> None:
+    """Poll ``url`` until it answers, or fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url, timeout=1.0)
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {seconds} s")
+
+
+@contextlib.contextmanager
+def oxigraph_server(workdir: Path) -> Iterator[str]:
+    """`oxigraph serve` (the PyPI `oxigraph` package) on loopback with the bundled data; yields its query URL."""
+    program = shutil.which("oxigraph")
+    if program is None:
+        raise RuntimeError("the `oxigraph` server is not installed: pip install -e '.[test]'")
+    data = workdir / "bundled.nt"
+    with data.open("wb") as handle:
+        export(bundled_store(), "ntriples", handle)
+    location = workdir / "oxigraph"
+    subprocess.run(
+        [program, "load", "--location", str(location), "--file", str(data)], check=True, capture_output=True
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [program, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/query"
+        wait_until_up(f"{url}?query=ASK%7B%7D")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
