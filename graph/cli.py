@@ -122,9 +122,7 @@ def _run_query(store: Store, full: str, kind: str, output_format: str) -> None:
     if kind == "ASK":
         click.echo("true" if store.ask(full) else "false")
     elif kind in ("CONSTRUCT", "DESCRIBE"):
-        sys.stdout.buffer.write(
-            ox.serialize(store.construct(full), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        )
+        ox.serialize(store.construct(full), sys.stdout.buffer, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     else:
         rows = store.select(full)
         columns = _columns(full, rows)

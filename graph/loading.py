@@ -34,7 +34,9 @@ def derive_edges(quads: Sequence[ox.Quad]) -> list[ox.Quad]:
     """The truthy edges (supports, opposes, revises, ...) that the qualified nodes in ``quads`` imply."""
     scratch = ox.Store()
     scratch.extend(quads)
-    return [ox.Quad(t.subject, t.predicate, t.object) for t in scratch.query(load_query("derive-edges"))]
+    triples = scratch.query(load_query("derive-edges"))
+    assert isinstance(triples, ox.QueryTriples)
+    return [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
 
 
 def prepare(paths: Sequence[Path], *, on_progress: Callable[[int], None] | None = None) -> list[ox.Quad]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from graph.store import Row
 from graph.terms import python_value
@@ -27,7 +27,7 @@ def render_rows(rows: Sequence[Row], columns: Sequence[str], output_format: str)
     return _table(plain, columns)
 
 
-def _table(rows: list[dict[str, object]], columns: Sequence[str]) -> str:
+def _table(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
     cells = [
         [("" if row[name] is None else str(row[name])).replace("\n", " ") for name in columns] for row in rows
     ]
