@@ -1,0 +1,288 @@
+"""Queries in worker processes, so that a runaway query can be stopped.
+
+pyoxigraph has no query timeout and cannot cancel a query that has started:
+a thread running a cross product of all triples runs until it is done. A
+process can be killed. So each worker process opens the on-disk store
+read-only, runs one query at a time and streams the serialised answer back
+through a pipe; when a query passes its deadline, its worker is killed and a
+fresh one takes its place, and the other workers never notice.
+
+Writes do not go through the pool. Oxigraph forbids a writer beside
+read-only openers, so :meth:`QueryPool.paused` stops the workers, lets the
+caller write, and starts them again on the new data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from queue import Empty, Queue
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.errors import QuerySyntaxError, StancegraphError
+
+CHUNK_BYTES = 64 * 1024
+
+
+class QueryTimeoutError(StancegraphError):
+    """A query ran past its deadline and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the query ran longer than the {seconds:g} s limit and was stopped")
+        self.seconds = seconds
+
+
+class NotAcceptableError(StancegraphError):
+    """The query's result kind has no serialisation among the ones the client accepts."""
+
+
+class BusyError(StancegraphError):
+    """Every worker is busy and the queue wait ran out."""
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """What a worker needs: the query, the formats the client accepts per result kind, the dataset."""
+
+    query: str
+    solutions_format: str | None = None  # a QueryResultsFormat name, e.g. "JSON"
+    graph_format: str | None = None  # an RdfFormat name, e.g. "TURTLE"
+    default_graph: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class QueryAnswer:
+    """The kind of result (``select``, ``ask`` or ``graph``) and its serialised bytes, as they arrive."""
+
+    kind: str
+    chunks: Iterator[bytes]
+
+
+class _PipeWriter:
+    """A binary file-like object that ships what pyoxigraph writes to the parent in chunks."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._connection.send(("chunk", bytes(self._buffer)))
+            self._buffer.clear()
+
+
+def _graph_terms(iris: tuple[str, ...] | None) -> list[Any] | None:
+    return None if iris is None else [ox.NamedNode(iri) for iri in iris]
+
+
+def _answer(store: ox.Store, job: QueryJob, connection: Connection) -> None:
+    try:
+        result = store.query(
+            job.query,
+            prefixes=job.prefixes or None,
+            default_graph=_graph_terms(job.default_graph),
+            named_graphs=_graph_terms(job.named_graphs),
+        )
+    except SyntaxError as error:
+        connection.send(("error", "syntax", str(error)))
+        return
+    if isinstance(result, ox.QueryTriples):
+        kind, name = "graph", job.graph_format
+    else:
+        kind, name = ("ask" if isinstance(result, ox.QueryBoolean) else "select"), job.solutions_format
+    if name is None:
+        connection.send(("error", "not-acceptable", f"no acceptable format for a {kind} result"))
+        return
+    connection.send(("start", kind))
+    writer = _PipeWriter(connection)
+    if isinstance(result, ox.QueryTriples):
+        result.serialize(writer, getattr(ox.RdfFormat, name))
+    else:
+        result.serialize(writer, getattr(ox.QueryResultsFormat, name))
+    writer.flush()
+    connection.send(("end", None))
+
+
+def _worker_main(store_path: str, connection: Connection) -> None:
+    """A worker's life: open the store read-only, then answer one job at a time until told to stop."""
+    store = ox.Store.read_only(store_path)
+    connection.send(("ready", None))
+    while True:
+        job = connection.recv()
+        if job is None:
+            return
+        try:
+            _answer(store, job, connection)
+        except Exception as error:  # a worker must answer every job, whatever happened
+            connection.send(("error", "internal", f"{type(error).__name__}: {error}"))
+
+
+class _Worker:
+    def __init__(self, context: Any, store_path: Path) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(str(store_path), child), daemon=True)
+        self.process.start()
+        child.close()
+        if not self.connection.poll(60) or self.connection.recv()[0] != "ready":
+            self.kill()
+            raise StancegraphError(f"a query worker could not open {store_path}")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.connection.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+        self.connection.close()
+
+
+class QueryPool:
+    """A fixed number of worker processes over one read-only on-disk store.
+
+    >>> import tempfile
+    >>> from graph.loading import bundled_files, load_files
+    >>> from graph.store import open_disk_store
+    >>> path = Path(tempfile.mkdtemp()) / "store"
+    >>> store = open_disk_store(path)
+    >>> _ = load_files(store, bundled_files(), validate=False)
+    >>> del store
+    >>> with QueryPool(path, workers=1, timeout=5) as pool:
+    ...     answer = pool.run(QueryJob("ASK { ?s ?p ?o }", solutions_format="JSON"))
+    ...     b"".join(answer.chunks)
+    b'{"head":{},"boolean":true}'
+    """
+
+    def __init__(
+        self, store_path: Path, *, workers: int = 2, timeout: float = 10.0, queue_wait: float = 30.0
+    ):
+        self.store_path = store_path
+        self.timeout = timeout
+        self.queue_wait = queue_wait
+        self._context = multiprocessing.get_context("spawn")
+        self._size = workers
+        self._idle: Queue[_Worker] = Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._start_workers()
+
+    def _start_workers(self) -> None:
+        for _ in range(self._size):
+            self._add_worker()
+
+    def _add_worker(self) -> None:
+        worker = _Worker(self._context, self.store_path)
+        with self._lock:
+            self._all.add(worker)
+        self._idle.put(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """Run a query; the answer's chunks stream while the query's deadline holds.
+
+        Raises :class:`QuerySyntaxError`, :class:`NotAcceptableError`, :class:`QueryTimeoutError`
+        or :class:`BusyError` before the first chunk. A deadline passed while streaming ends the
+        stream with :class:`QueryTimeoutError` (the client has a truncated body).
+        """
+        try:
+            worker = self._idle.get(timeout=self.queue_wait)
+        except Empty:
+            raise BusyError(f"all {self._size} query workers stayed busy for {self.queue_wait:g} s") from None
+        deadline = time.monotonic() + self.timeout
+        worker.connection.send(job)
+        try:
+            message = self._receive(worker, deadline)
+        except BaseException:
+            self._replace(worker)
+            raise
+        if message[0] == "error":
+            self._idle.put(worker)
+            _, kind, text = message
+            if kind == "syntax":
+                raise QuerySyntaxError(text)
+            if kind == "not-acceptable":
+                raise NotAcceptableError(text)
+            raise StancegraphError(text)
+        return QueryAnswer(kind=message[1], chunks=self._stream(worker, deadline))
+
+    def _stream(self, worker: _Worker, deadline: float) -> Iterator[bytes]:
+        finished = False
+        try:
+            while True:
+                tag, payload = self._receive(worker, deadline)
+                if tag == "end":
+                    finished = True
+                    return
+                yield payload
+        finally:
+            # A client that stops reading early leaves the worker mid-answer: replace it.
+            if finished:
+                self._idle.put(worker)
+            else:
+                self._replace(worker)
+
+    def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not worker.connection.poll(remaining):
+            raise QueryTimeoutError(self.timeout)
+        try:
+            message: tuple[Any, ...] = worker.connection.recv()
+        except EOFError:
+            raise StancegraphError("a query worker died while answering") from None
+        return message
+
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker)
+        self._add_worker()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop every worker (waiting for running queries), yield for a write, then restart on the new data."""
+        stopped = 0
+        while stopped < self._size:
+            worker = self._idle.get()
+            with self._lock:
+                self._all.discard(worker)
+            worker.stop()
+            stopped += 1
+        try:
+            yield
+        finally:
+            self._start_workers()
+
+    def close(self) -> None:
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()
+
+    def __enter__(self) -> QueryPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

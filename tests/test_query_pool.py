@@ -1,0 +1,121 @@
+"""Worker processes bound every query: a runaway query is stopped, the others never notice."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.errors import QuerySyntaxError
+from graph.loading import bundled_files, load_files
+from graph.query_pool import NotAcceptableError, QueryJob, QueryPool, QueryTimeoutError
+from graph.store import open_disk_store
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?l WHERE { ?s rdfs:label ?l } ORDER BY ?s"
+)
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pool") / "store"
+    store = open_disk_store(path)
+    load_files(store, bundled_files(), validate=False)
+    store.close()
+    del store
+    gc.collect()
+    return path
+
+
+@pytest.fixture(scope="module")
+def pool(store_path: Path) -> Iterator[QueryPool]:
+    with QueryPool(store_path, workers=2, timeout=2.0) as running:
+        yield running
+
+
+def answer_bytes(pool: QueryPool, query: str, **formats: str) -> bytes:
+    return b"".join(pool.run(QueryJob(query, **formats)).chunks)
+
+
+def test_answers_are_pyoxigraphs_own_serialisation(pool: QueryPool, store_path: Path) -> None:
+    direct = ox.Store.read_only(str(store_path)).query(LABELS).serialize(format=ox.QueryResultsFormat.JSON)
+    assert answer_bytes(pool, LABELS, solutions_format="JSON") == direct
+
+
+def test_a_runaway_query_is_stopped_and_others_keep_their_latency(pool: QueryPool) -> None:
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        try:
+            answer_bytes(pool, RUNAWAY, solutions_format="JSON")
+        except QueryTimeoutError as error:
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    latencies = []
+    while thread.is_alive():
+        started = time.monotonic()
+        assert b"NATO" in answer_bytes(pool, LABELS, solutions_format="JSON")
+        latencies.append(time.monotonic() - started)
+    thread.join()
+    assert isinstance(outcome["error"], QueryTimeoutError)
+    assert "2 s limit" in str(outcome["error"])
+    assert 2.0 <= float(outcome["seconds"]) < 4.0  # type: ignore[arg-type]
+    assert latencies and sorted(latencies)[len(latencies) // 2] < 0.5
+    # and afterwards the pool is whole again
+    assert b"NATO" in answer_bytes(pool, LABELS, solutions_format="JSON")
+    assert b"NATO" in answer_bytes(pool, LABELS, solutions_format="JSON")
+
+
+def test_a_syntax_error_carries_the_parsers_position(pool: QueryPool) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"error at 1:\d+"):
+        pool.run(QueryJob("SELECT ?x WHERE { ?x }", solutions_format="JSON"))
+
+
+def test_a_result_kind_without_an_acceptable_format_is_refused(pool: QueryPool) -> None:
+    with pytest.raises(NotAcceptableError):
+        pool.run(QueryJob("CONSTRUCT WHERE { ?s ?p ?o }", solutions_format="CSV"))
+    assert answer_bytes(pool, "ASK {}", solutions_format="JSON") == b'{"head":{},"boolean":true}'
+
+
+def test_a_client_that_stops_reading_early_frees_its_worker(pool: QueryPool) -> None:
+    answer = pool.run(QueryJob("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", solutions_format="TSV"))
+    assert answer.kind == "select"
+    first = next(answer.chunks)
+    assert first.startswith(b"?a\t?b\t?c")
+    answer.chunks.close()  # type: ignore[attr-defined]
+    for _ in range(4):
+        assert b"NATO" in answer_bytes(pool, LABELS, solutions_format="CSV")
+
+
+def test_writes_happen_while_the_workers_are_paused(store_path: Path) -> None:
+    with QueryPool(store_path, workers=1, timeout=5) as pool:
+        ask = 'ASK { <urn:x:a> <urn:x:b> "written" }'
+        assert b"false" in answer_bytes(pool, ask, solutions_format="JSON")
+        with pool.paused():
+            writer = open_disk_store(store_path)
+            writer.add_quads(
+                [ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:b"), ox.Literal("written"))]
+            )
+            writer.close()
+            del writer
+            gc.collect()
+        assert b"true" in answer_bytes(pool, ask, solutions_format="JSON")
+        with pool.paused():
+            writer = open_disk_store(store_path)
+            writer.oxigraph.remove(
+                ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:b"), ox.Literal("written"))
+            )
+            writer.close()
+            del writer
+            gc.collect()
