@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from queue import Empty, Queue
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -110,7 +110,7 @@ def _answer(store: ox.Store, job: QueryJob, connection: Connection) -> None:
         connection.send(("error", "not-acceptable", f"no acceptable format for a {kind} result"))
         return
     connection.send(("start", kind))
-    writer = _PipeWriter(connection)
+    writer = cast(IO[bytes], _PipeWriter(connection))
     if isinstance(result, ox.QueryTriples):
         result.serialize(writer, getattr(ox.RdfFormat, name))
     else:
