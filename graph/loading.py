@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from graph.queries import load_query
 from graph.rdf_files import read_quads
-from graph.store import LocalStore
+from graph.store import LocalStore, Store
 from graph.validation import require_valid, vocabulary_quads
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -59,7 +59,7 @@ class LoadReport:
 
 
 def load_files(
-    store: LocalStore,
+    store: Store,
     paths: Sequence[Path],
     *,
     validate: bool = True,
@@ -67,14 +67,13 @@ def load_files(
 ) -> LoadReport:
     """Add files to a store: all of them, validated together with what it holds, or nothing."""
     new = prepare(paths, on_progress=on_progress)
-    if len(store) == 0:
+    before = store.count()
+    if before == 0:
         new.extend(vocabulary_quads())
     if validate:
-        existing = store.oxigraph.quads_for_pattern(None, None, None)
-        require_valid([*existing, *new])
-    before = len(store)
+        require_valid([*store.all_quads(), *new])
     store.add_quads(new)
-    return LoadReport(files=list(paths), quads_before=before, quads_after=len(store))
+    return LoadReport(files=list(paths), quads_before=before, quads_after=store.count())
 
 
 def bundled_store() -> LocalStore:

@@ -18,7 +18,7 @@ import contextlib
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, StancegraphError
+from graph.store import QueryResult, Store, parse_answer
 
 CHUNK_BYTES = 64 * 1024
 
@@ -180,14 +181,14 @@ class QueryPool:
         self.timeout = timeout
         self.queue_wait = queue_wait
         self._context = multiprocessing.get_context("spawn")
-        self._size = workers
+        self.size = workers
         self._idle: Queue[_Worker] = Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._start_workers()
 
     def _start_workers(self) -> None:
-        for _ in range(self._size):
+        for _ in range(self.size):
             self._add_worker()
 
     def _add_worker(self) -> None:
@@ -211,7 +212,7 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=self.queue_wait)
         except Empty:
-            raise BusyError(f"all {self._size} query workers stayed busy for {self.queue_wait:g} s") from None
+            raise BusyError(f"all {self.size} query workers stayed busy for {self.queue_wait:g} s") from None
         deadline = time.monotonic() + self.timeout
         worker.connection.send(job)
         try:
@@ -263,7 +264,7 @@ class QueryPool:
     def paused(self) -> Iterator[None]:
         """Stop every worker (waiting for running queries), yield for a write, then restart on the new data."""
         stopped = 0
-        while stopped < self._size:
+        while stopped < self.size:
             worker = self._idle.get()
             with self._lock:
                 self._all.discard(worker)
@@ -286,3 +287,35 @@ class QueryPool:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class PooledStore(Store):
+    """The dataset behind a :class:`QueryPool`: every read bounded by the pool's deadline.
+
+    Reads run in the workers and come back as SPARQL results JSON or N-Triples;
+    writes pause the workers, open the store for writing in this process, and
+    resume them on the new data. This is what the service runs on, so the JSON
+    API, the viewer and /sparql all share the same limits.
+    """
+
+    def __init__(self, pool: QueryPool) -> None:
+        self.pool = pool
+        self.description = f"on-disk store {pool.store_path} ({pool.size} query workers)"
+
+    def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
+        answer = self.pool.run(QueryJob(query, solutions_format="JSON", graph_format="N_TRIPLES"))
+        return parse_answer(b"".join(answer.chunks), graph=answer.kind == "graph")
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction, durable when this returns; readers see all of them or none."""
+        batch = list(quads)
+        with self.pool.paused():
+            writer = ox.Store(str(self.pool.store_path))
+            try:
+                writer.extend(batch)
+                writer.flush()
+            finally:
+                del writer
+
+    def close(self) -> None:
+        self.pool.close()

@@ -18,11 +18,12 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from graph.errors import EndpointError, QuerySyntaxError, StoreError
+from graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError, StoreError
 from graph.queries import load_query
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term]
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]
 
 _FIRST_GROUP = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
@@ -49,21 +50,39 @@ def bind_values(query: str, bindings: Mapping[str, Term | None]) -> str:
 
 
 class Store(ABC):
-    """The dataset, wherever it lives. Subclasses implement three primitives."""
+    """The dataset, wherever it lives. Subclasses only say how to run a query."""
 
     description: str
 
     @abstractmethod
+    def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
+        """Run a query and return pyoxigraph's result object for it.
+
+        ``expect_graph`` tells stores that fetch serialised answers which media
+        type to ask for (RDF for CONSTRUCT/DESCRIBE, SPARQL results otherwise).
+        """
+
     def select(self, query: str) -> list[Row]:
         """Run a SELECT query; each row maps variable names to the terms bound."""
+        solutions = self._execute(query, expect_graph=False)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("expected a SELECT query")
+        names = [variable.value for variable in solutions.variables]
+        return [{name: row[name] for name in names if row[name] is not None} for row in solutions]
 
-    @abstractmethod
     def ask(self, query: str) -> bool:
         """Run an ASK query."""
+        answer = self._execute(query, expect_graph=False)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise QuerySyntaxError("expected an ASK query")
+        return bool(answer)
 
-    @abstractmethod
     def construct(self, query: str) -> list[ox.Triple]:
         """Run a CONSTRUCT or DESCRIBE query."""
+        triples = self._execute(query, expect_graph=True)
+        if isinstance(triples, ox.QuerySolutions | ox.QueryBoolean):
+            raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
+        return list(triples)
 
     def rows(self, name: str, **bindings: Term | None) -> list[Row]:
         """Run the named SELECT query ``graph/queries/NAME.rq`` with some variables pinned."""
@@ -73,8 +92,30 @@ class Store(ABC):
         """Run the named CONSTRUCT query ``graph/queries/NAME.rq`` with some variables pinned."""
         return self.construct(bind_values(load_query(name), bindings))
 
+    def count(self) -> int:
+        """The number of triples in the default graph."""
+        count = self.rows("triple-count")[0]["triples"]
+        assert isinstance(count, ox.Literal)
+        return int(count.value)
+
+    def all_quads(self) -> list[ox.Quad]:
+        """Every triple of the default graph, as quads."""
+        triples = self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        return [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction: all of them are written, or none."""
+        raise StoreError(f"{self.description} is read-only here")
+
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release files or connections."""
+
+
+def parse_answer(body: bytes, *, graph: bool) -> QueryResult:
+    """A serialised answer (SPARQL results JSON, or N-Triples for graphs) as pyoxigraph objects."""
+    if graph:
+        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
 
 class LocalStore(Store):
@@ -84,40 +125,22 @@ class LocalStore(Store):
         self.oxigraph = store
         self.description = description
 
-    def _query(self, query: str) -> object:
+    def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
         try:
             return self.oxigraph.query(query)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
-
-    def select(self, query: str) -> list[Row]:
-        solutions = self._query(query)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QuerySyntaxError("expected a SELECT query")
-        names = [variable.value for variable in solutions.variables]
-        return [
-            {name: solution[name] for name in names if solution[name] is not None} for solution in solutions
-        ]
-
-    def ask(self, query: str) -> bool:
-        answer = self._query(query)
-        if not isinstance(answer, ox.QueryBoolean):
-            raise QuerySyntaxError("expected an ASK query")
-        return bool(answer)
-
-    def construct(self, query: str) -> list[ox.Triple]:
-        triples = self._query(query)
-        if not isinstance(triples, ox.QueryTriples):
-            raise QuerySyntaxError("expected a CONSTRUCT or DESCRIBE query")
-        return list(triples)
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction: all of them are written, or none."""
         self.oxigraph.extend(quads)
         self.oxigraph.flush()
 
-    def __len__(self) -> int:
+    def count(self) -> int:
         return len(self.oxigraph)
+
+    def all_quads(self) -> list[ox.Quad]:
+        return list(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def close(self) -> None:
         self.oxigraph.flush()
@@ -131,11 +154,12 @@ class RemoteStore(Store):
         self.description = f"SPARQL endpoint {endpoint}"
         self._client = httpx.Client(timeout=timeout)
 
-    def _post(self, query: str, accept: str) -> bytes:
+    def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
+        accept = "application/n-triples" if expect_graph else "application/sparql-results+json"
         try:
             response = self._client.post(self.endpoint, data={"query": query}, headers={"Accept": accept})
         except httpx.TimeoutException:
-            raise EndpointError(f"{self.endpoint} did not answer in time") from None
+            raise EndpointTimeoutError(f"{self.endpoint} did not answer in time") from None
         except httpx.HTTPError as error:
             raise EndpointError(f"cannot reach {self.endpoint}: {error}") from None
         if response.status_code == 400:
@@ -144,28 +168,7 @@ class RemoteStore(Store):
             raise EndpointError(
                 f"{self.endpoint} answered {response.status_code}: {response.text.strip()[:300]}"
             )
-        return response.content
-
-    def select(self, query: str) -> list[Row]:
-        body = self._post(query, "application/sparql-results+json")
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QuerySyntaxError("expected a SELECT query")
-        names = [variable.value for variable in solutions.variables]
-        return [
-            {name: solution[name] for name in names if solution[name] is not None} for solution in solutions
-        ]
-
-    def ask(self, query: str) -> bool:
-        body = self._post(query, "application/sparql-results+json")
-        answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        if not isinstance(answer, ox.QueryBoolean):
-            raise QuerySyntaxError("expected an ASK query")
-        return bool(answer)
-
-    def construct(self, query: str) -> list[ox.Triple]:
-        body = self._post(query, "application/n-triples")
-        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+        return parse_answer(response.content, graph=expect_graph)
 
     def close(self) -> None:
         self._client.close()

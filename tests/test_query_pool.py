@@ -119,3 +119,27 @@ def test_writes_happen_while_the_workers_are_paused(store_path: Path) -> None:
             writer.close()
             del writer
             gc.collect()
+
+
+def test_the_pooled_store_answers_like_the_local_one(store_path: Path, bundled) -> None:
+    from graph.query_pool import PooledStore
+
+    pooled = PooledStore(QueryPool(store_path, workers=1, timeout=5))
+    try:
+        assert pooled.rows("positions") == bundled.rows("positions")
+        assert set(
+            pooled.triples("describe", resource=ox.NamedNode("https://w3id.org/stancegraph/id/nato"))
+        ) == set(bundled.triples("describe", resource=ox.NamedNode("https://w3id.org/stancegraph/id/nato")))
+        assert pooled.ask("ASK { ?s ?p ?o }")
+        before = pooled.count()
+        extra = ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"))
+        pooled.add_quads([extra])
+        assert pooled.count() == before + 1
+        assert pooled.ask('ASK { <urn:x:s> <urn:x:p> "o" }')
+    finally:
+        pooled.close()
+        writer = open_disk_store(store_path)
+        writer.oxigraph.remove(extra)
+        writer.close()
+        del writer
+        gc.collect()
