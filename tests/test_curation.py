@@ -1,0 +1,300 @@
+"""Curation files: a valid one adds exactly its facts, once; every kind of bad one is refused and changes nothing."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+import yaml
+
+from graph.analysis import stances
+from graph.curation import CurationError, add_file
+from graph.errors import ShapeViolationError
+from graph.loading import bundled_store
+from graph.projection import stance_graph
+from graph.store import LocalStore
+from graph.validation import vocabulary_quads
+from ontology import ID, PREFIXES, SG
+
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLE = DATA / "curation-example.yaml"
+SOURCE_TEXT = DATA / "curation-example-source.txt"
+PROV_DERIVED = ox.NamedNode(PREFIXES["prov"] + "wasDerivedFrom")
+DCT_CREATED = ox.NamedNode(PREFIXES["dct"] + "created")
+
+
+def vocabulary_only() -> LocalStore:
+    store = ox.Store()
+    store.extend(vocabulary_quads())
+    return LocalStore(store, "vocabulary only")
+
+
+def contents(store: LocalStore) -> set[ox.Quad]:
+    return set(store.oxigraph.quads_for_pattern(None, None, None))
+
+
+def example() -> dict[str, Any]:
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    document["source"]["text"] = str(SOURCE_TEXT)
+    return document
+
+
+def write(tmp_path: Path, document: dict[str, Any] | str) -> Path:
+    path = tmp_path / "curation.yaml"
+    text = (
+        document
+        if isinstance(document, str)
+        else yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_adds_exactly_its_facts() -> None:
+    store = vocabulary_only()
+    before = contents(store)
+    report = add_file(store, EXAMPLE)
+    assert contents(store) - before == set(report.quads)
+    assert report.quads_after - report.quads_before == report.added == len(report.quads)
+    assert report.created["positions"] == (
+        "position-roff-us-russian-peace-plan-us-supports-plan-28-point",
+        "position-roff-us-russian-peace-plan-europe-opposes-plan-28-amnesty",
+        "position-roff-us-russian-peace-plan-putin-opposes-european-counter-proposal",
+    )
+    assert len(report.created["actors"]) == 7 and len(report.created["claims"]) == 2
+    # The truthy edges are derived, as for any load, so the analysis sees the new stances at once.
+    assert ox.Quad(ID.term("europe"), SG.opposes, ID.term("plan-28-amnesty")) in report.quads
+    found = {
+        (ID.term(a).value, ID.term(t).value)
+        for a, t in (
+            ("us", "plan-28-point"),
+            ("europe", "plan-28-amnesty"),
+            ("putin", "european-counter-proposal"),
+        )
+    }
+    assert set(stances(stance_graph(store))) == found
+
+
+def test_every_new_node_points_to_the_import_which_says_when() -> None:
+    store = vocabulary_only()
+    report = add_file(store, EXAMPLE)
+    source_import = ox.NamedNode(report.source_import)
+    derived = {q.subject for q in store.oxigraph.quads_for_pattern(None, PROV_DERIVED, source_import)}
+    created = {ID.term(identifier) for ids in report.created.values() for identifier in ids}
+    assert derived == created
+    (when,) = store.oxigraph.quads_for_pattern(source_import, DCT_CREATED, None)
+    assert when.object.datatype.value.endswith("#dateTime")
+
+
+def test_adding_the_same_file_again_adds_nothing() -> None:
+    store = vocabulary_only()
+    add_file(store, EXAMPLE)
+    after_first = contents(store)
+    again = add_file(store, EXAMPLE)
+    assert again.added == 0
+    assert contents(store) == after_first
+    assert "plan-28-point" in again.present
+    assert again.matched["United States"] == "us"
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing() -> None:
+    store = vocabulary_only()
+    before = contents(store)
+    report = add_file(store, EXAMPLE, dry_run=True)
+    assert report.added > 0 and report.dry_run
+    assert contents(store) == before
+    assert "would add" in report.lines()[0]
+
+
+def test_facts_of_a_new_source_about_existing_actors_and_clauses(tmp_path: Path) -> None:
+    store = bundled_store()
+    before = contents(store)
+    document = {
+        "source": {"label": "Example Gazette editorial (fictional, for tests)", "kind": "statement"},
+        "actors": [{"label": "Example Gazette", "kind": "news-organisation", "new": True}],
+        "positions": [
+            {
+                "actor": "example-gazette",
+                "stance": "opposes",
+                "target": "plan-28-amnesty",
+                "quote": "No amnesty.",
+                "certainty": "stated",
+                "date": "2025-12",
+            }
+        ],
+    }
+    report = add_file(store, write(tmp_path, document))
+    assert contents(store) - before == set(report.quads)
+    position = ID.term(
+        "position-example-gazette-editorial-fictional-for-tests-example-gazette-opposes-plan-28-amnesty"
+    )
+    assert ox.Quad(position, SG.actor, ID.term("example-gazette")) in report.quads
+    date = next(
+        store.oxigraph.quads_for_pattern(position, ox.NamedNode(PREFIXES["dct"] + "date"), None)
+    ).object
+    assert date.datatype.value.endswith("#gYearMonth")
+
+
+def test_a_lookalike_actor_is_added_when_told_it_is_new_or_matched_when_given_an_id(tmp_path: Path) -> None:
+    store = bundled_store()
+    source = {"label": "Example Gazette (fictional)"}
+    report = add_file(
+        store,
+        write(
+            tmp_path, {"source": source, "actors": [{"label": "United State", "kind": "state", "new": True}]}
+        ),
+    )
+    assert report.created["actors"] == ("united-state",)
+    report = add_file(store, write(tmp_path, {"source": source, "actors": [{"label": "U.S.A.", "id": "us"}]}))
+    assert report.matched == {"U.S.A.": "us"}
+    alt_label = ox.NamedNode(PREFIXES["skos"] + "altLabel")
+    assert ox.Quad(ID.term("us"), alt_label, ox.Literal("U.S.A.", language="en")) in contents(store)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    section, index, key = path.split(".")
+
+    def change(document: dict[str, Any]) -> None:
+        document[section][int(index)][key] = value
+
+    return change
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    section, index, key = path.split(".")
+    return lambda document: document[section][int(index)].pop(key)
+
+
+def _add_actor(actor: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda document: document["actors"].append(actor)
+
+
+REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], type[Exception], str]] = [
+    (
+        "missing field",
+        _drop("positions.0.quote"),
+        CurationError,
+        r"positions\[0\]: missing required field 'quote'",
+    ),
+    (
+        "misspelt field",
+        _set("positions.0.qoute", "x"),
+        CurationError,
+        r"positions\[0\]: unknown field 'qoute'",
+    ),
+    (
+        "bad choice",
+        _set("positions.0.stance", "backs"),
+        CurationError,
+        r"positions\[0\], field 'stance': must be one of supports, opposes",
+    ),
+    (
+        "bad date",
+        _set("positions.0.date", "20 Nov"),
+        CurationError,
+        r"positions\[0\], field 'date': must be a date",
+    ),
+    (
+        "unknown reference",
+        _set("positions.0.actor", "united-states"),
+        CurationError,
+        r"positions\[0\], field 'actor': 'united-states' names nothing.*did you mean",
+    ),
+    (
+        "wrong kind of reference",
+        _set("positions.0.target", "us"),
+        CurationError,
+        r"positions\[0\], field 'target': 'us' is not a clause or draft",
+    ),
+    (
+        "quote not in the source",
+        _set("positions.1.quote", "Europe welcomes the amnesty"),
+        CurationError,
+        r"positions\[1\] \('Europe opposes the amnesty.*\), field 'quote': not found in curation-example-source\.txt",
+    ),
+    (
+        "same position twice",
+        lambda document: document["positions"].append({**document["positions"][0], "note": "again"}),
+        CurationError,
+        r"positions\[3\]: id 'position-roff-us-russian-peace-plan-us-supports-plan-28-point' is used by another entry",
+    ),
+    (
+        "lookalike within the file",
+        _add_actor({"label": "Vladimir Putin", "kind": "person"}),
+        CurationError,
+        r"actors\[7\] \('Vladimir Putin'\): looks like actor 'Putin' \(id putin\)",
+    ),
+    (
+        "shape: point 0",
+        _set("clauses.0.point", 0),
+        ShapeViolationError,
+        r"plan-28-sovereignty> .*pointNumber",
+    ),
+    (
+        "shape: a draft with no creator",
+        _drop("drafts.1.creators"),
+        ShapeViolationError,
+        r"a draft needs at least one dct:creator actor",
+    ),
+]
+
+
+@pytest.mark.parametrize(("problem", "change", "error", "message"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_a_bad_file_is_refused_and_changes_nothing(
+    tmp_path: Path,
+    problem: str,
+    change: Callable[[dict[str, Any]], None],
+    error: type[Exception],
+    message: str,
+) -> None:
+    store = vocabulary_only()
+    before = contents(store)
+    document = copy.deepcopy(example())
+    change(document)
+    with pytest.raises(error, match=message):
+        add_file(store, write(tmp_path, document))
+    assert contents(store) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("source: {label: [unclosed\n", r"not valid YAML: line 2, column 1"),
+        ("- just\n- a list\n", r"the file must be a mapping"),
+        ("positions: []\n", r"source: missing"),
+        ("source: {label: x}\nposition: []\n", r"unknown section 'position'"),
+        ("source: {label: x}\nactors: {label: y}\n", r"actors: must be a list of entries"),
+    ],
+)
+def test_a_file_that_is_not_a_curation_file_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    store = vocabulary_only()
+    with pytest.raises(CurationError, match=message):
+        add_file(store, write(tmp_path, text))
+    assert contents(store) == set(vocabulary_quads())
+
+
+def test_a_lookalike_of_an_existing_actor_is_refused(tmp_path: Path) -> None:
+    store = bundled_store()
+    before = contents(store)
+    document = {
+        "source": {"label": "Example Gazette (fictional)"},
+        "actors": [{"label": "United State", "kind": "state"}],
+    }
+    with pytest.raises(
+        CurationError,
+        match=r"actors\[0\] \('United State'\): looks like actor 'United States' \(id us\)",
+    ):
+        add_file(store, write(tmp_path, document))
+    assert contents(store) == before
+
+
+def test_source_text_given_by_the_caller_is_the_one_checked(tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("A different article altogether.", encoding="utf-8")
+    with pytest.raises(CurationError, match=r"not found in other\.txt") as refused:
+        add_file(vocabulary_only(), EXAMPLE, source_text=other)
+    assert len(refused.value.problems) == 12  # every quote of the example
