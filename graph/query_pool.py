@@ -18,7 +18,7 @@ import contextlib
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import IO, Any, cast
 import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, StancegraphError
+from graph.sparql_guard import refuse_remote_access
 from graph.store import QueryResult, Store, parse_answer
 
 CHUNK_BYTES = 64 * 1024
@@ -175,9 +176,16 @@ class QueryPool:
     """
 
     def __init__(
-        self, store_path: Path, *, workers: int = 2, timeout: float = 10.0, queue_wait: float = 30.0
-    ):
+        self,
+        store_path: Path,
+        *,
+        workers: int = 2,
+        timeout: float = 10.0,
+        queue_wait: float = 30.0,
+        allowed_services: Collection[str] = (),
+    ) -> None:
         self.store_path = store_path
+        self.allowed_services = frozenset(allowed_services)
         self.timeout = timeout
         self.queue_wait = queue_wait
         self._context = multiprocessing.get_context("spawn")
@@ -205,10 +213,11 @@ class QueryPool:
     def run(self, job: QueryJob) -> QueryAnswer:
         """Run a query; the answer's chunks stream while the query's deadline holds.
 
-        Raises :class:`QuerySyntaxError`, :class:`NotAcceptableError`, :class:`QueryTimeoutError`
-        or :class:`BusyError` before the first chunk. A deadline passed while streaming ends the
+        Raises :class:`RemoteAccessError` (SERVICE to an endpoint not allowed), :class:`QuerySyntaxError`,
+        :class:`NotAcceptableError`, :class:`QueryTimeoutError` or :class:`BusyError` before the first chunk. A deadline passed while streaming ends the
         stream with :class:`QueryTimeoutError` (the client has a truncated body).
         """
+        refuse_remote_access(job.query, allowed_services=self.allowed_services)
         try:
             worker = self._idle.get(timeout=self.queue_wait)
         except Empty:
@@ -307,12 +316,18 @@ class PooledStore(Store):
         return parse_answer(b"".join(answer.chunks), graph=answer.kind == "graph")
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads in one transaction, durable when this returns; readers see all of them or none."""
         batch = list(quads)
+        self._write(lambda writer: writer.extend(batch))
+
+    def apply_update(self, update: str) -> None:
+        self._write(lambda writer: writer.update(update))
+
+    def _write(self, change: Callable[[ox.Store], None]) -> None:
+        """Pause the readers, write in one transaction and flush, then let readers see the result."""
         with self.pool.paused():
             writer = ox.Store(str(self.pool.store_path))
             try:
-                writer.extend(batch)
+                change(writer)
                 writer.flush()
             finally:
                 del writer

@@ -107,6 +107,10 @@ class Store(ABC):
         """Add quads in one transaction: all of them are written, or none."""
         raise StoreError(f"{self.description} is read-only here")
 
+    def apply_update(self, update: str) -> None:
+        """Run a SPARQL update in one transaction, durable when this returns."""
+        raise StoreError(f"{self.description} is read-only here")
+
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release files or connections."""
 
@@ -132,8 +136,11 @@ class LocalStore(Store):
             raise QuerySyntaxError(str(error)) from None
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads in one transaction: all of them are written, or none."""
         self.oxigraph.extend(quads)
+        self.oxigraph.flush()
+
+    def apply_update(self, update: str) -> None:
+        self.oxigraph.update(update)
         self.oxigraph.flush()
 
     def count(self) -> int:

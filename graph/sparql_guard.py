@@ -1,0 +1,75 @@
+"""Refusing SPARQL that would make the server fetch other addresses (SERVICE, LOAD).
+
+pyoxigraph follows ``SERVICE <url>`` and ``LOAD <url>`` over HTTP, so a public
+endpoint that ran them would let anyone make it request arbitrary addresses
+(server-side request forgery). We find those keywords with a small lexer that
+skips strings, IRIs and comments — a plain substring search would refuse
+``"LOAD"`` in a literal and miss nothing, but also refuse ``?service`` and
+``ex:load`` — and allow ``SERVICE`` only for endpoints on an allow-list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from graph.errors import StancegraphError
+
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n]*)
+    | (?P<long_string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+    | (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\s]*>)
+    | (?P<word>[?$]?[A-Za-z_][\w\-.]*(?::[\w\-.%]*)?|:[\w\-.%]*)
+    | (?P<other>\S)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class RemoteAccessError(StancegraphError):
+    """The query or update asks the server to fetch another address."""
+
+
+@dataclass(frozen=True)
+class RemoteCall:
+    keyword: str  # "SERVICE" or "LOAD"
+    target: str | None  # the IRI, or None when it is a variable or prefixed name
+
+
+def remote_calls(text: str) -> list[RemoteCall]:
+    """Every SERVICE and LOAD in a query or update, with the address it names.
+
+    >>> remote_calls('SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p "LOAD" } }')
+    [RemoteCall(keyword='SERVICE', target='http://example.org/sparql')]
+    >>> remote_calls('SELECT ?service WHERE { ?service a <urn:x:LOAD> } # LOAD <x>')
+    []
+    """
+    tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(text)]
+    tokens = [(kind, value) for kind, value in tokens if kind != "comment"]
+    calls = []
+    for index, (kind, value) in enumerate(tokens):
+        if kind != "word" or value.upper() not in ("SERVICE", "LOAD"):
+            continue
+        following = [token for token in tokens[index + 1 : index + 3] if token[1].upper() != "SILENT"]
+        target = following[0][1][1:-1] if following and following[0][0] == "iri" else None
+        calls.append(RemoteCall(value.upper(), target))
+    return calls
+
+
+def refuse_remote_access(text: str, *, allowed_services: Collection[str] = ()) -> None:
+    """Raise :class:`RemoteAccessError` unless every SERVICE names an allowed endpoint and no LOAD fetches."""
+    for call in remote_calls(text):
+        if call.keyword == "LOAD":
+            raise RemoteAccessError(
+                "LOAD is disabled: this server does not fetch documents from other addresses"
+            )
+        if call.target is None:
+            raise RemoteAccessError("SERVICE needs the endpoint as a full IRI, and that IRI must be allowed")
+        if call.target not in allowed_services:
+            raise RemoteAccessError(
+                f"SERVICE <{call.target}> is not allowed: federated queries are off unless the endpoint "
+                "is on the allow-list (STANCEGRAPH_ALLOWED_SERVICES)"
+            )

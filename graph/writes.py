@@ -1,0 +1,111 @@
+"""Validated writes: work out what a change would do, check it against the shapes, then apply it at once.
+
+A SPARQL Update or a batch of new quads is first applied to a scratch copy
+of the data, the truthy edges are derived again from the qualified nodes (so
+deleting a position also deletes its ``sg:supports`` edge), and the result is
+validated. Only a change whose result conforms is applied to the real store,
+as one ``DELETE DATA``/``INSERT DATA`` transaction: a refused or interrupted
+write leaves the store as it was.
+
+The scratch copy holds the whole dataset in memory, which is fine for curated
+data (tens of thousands of triples: well under a second) and slow at millions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from graph.errors import QuerySyntaxError, StoreError
+from graph.loading import derive_edges
+from graph.sparql_guard import refuse_remote_access
+from graph.store import Store
+from graph.validation import ValidationReport, require_valid, vocabulary_quads
+from ontology import SG
+
+DERIVED_PREDICATES = tuple(
+    SG.term(name) for name in ("supports", "opposes", "revises", "keeps", "removes", "adds")
+)
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """The quads a write adds and removes, already validated."""
+
+    added: frozenset[ox.Quad]
+    removed: frozenset[ox.Quad]
+    report: ValidationReport
+
+    def as_update(self) -> str:
+        """One SPARQL update that applies the change in a single transaction."""
+        if any(isinstance(term, ox.BlankNode) for quad in self.removed for term in quad.triple):
+            raise StoreError("a write cannot remove triples about blank nodes; give those nodes IRIs")
+        delete = " ".join(f"{quad.triple} ." for quad in self.removed)
+        insert = " ".join(f"{quad.triple} ." for quad in self.added)
+        return f"DELETE DATA {{ {delete} }} ;\nINSERT DATA {{ {insert} }}"
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def _rederive(scratch: ox.Store) -> None:
+    """Replace every derived edge with what the qualified nodes now imply."""
+    for predicate in DERIVED_PREDICATES:
+        for quad in list(scratch.quads_for_pattern(None, predicate, None, ox.DefaultGraph())):
+            scratch.remove(quad)
+    scratch.extend(derive_edges(list(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))))
+
+
+def plan(store: Store, change: Callable[[ox.Store], None]) -> ChangeSet:
+    """Apply ``change`` to a scratch copy of ``store``; return the validated difference."""
+    scratch = ox.Store()
+    scratch.extend(store.all_quads())
+    before = set(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    change(scratch)
+    if any(True for _ in scratch.named_graphs()):
+        raise StoreError("stancegraph keeps all data in the default graph; the write used a named graph")
+    _rederive(scratch)
+    after = set(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    report = require_valid(after)
+    return ChangeSet(added=frozenset(after - before), removed=frozenset(before - after), report=report)
+
+
+def plan_update(store: Store, update: str, *, allowed_services: Collection[str] = ()) -> ChangeSet:
+    """What a SPARQL 1.1 Update would change. ``LOAD`` and ``SERVICE`` to endpoints not allowed are refused."""
+    refuse_remote_access(update, allowed_services=allowed_services)
+
+    def run(scratch: ox.Store) -> None:
+        try:
+            scratch.update(update)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        except OSError as error:  # LOAD of a remote document, SERVICE calls
+            raise StoreError(f"the update cannot run here: {error}") from None
+
+    return plan(store, run)
+
+
+def plan_addition(store: Store, quads: Iterable[ox.Quad]) -> ChangeSet:
+    """What adding ``quads`` (to the default graph) would change."""
+    batch = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+    return plan(store, lambda scratch: scratch.extend(batch))
+
+
+def plan_replacement(store: Store, quads: Iterable[ox.Quad]) -> ChangeSet:
+    """What replacing all the data with ``quads`` would change (Graph Store Protocol PUT)."""
+    batch = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
+
+    def replace(scratch: ox.Store) -> None:
+        scratch.clear()
+        scratch.extend(vocabulary_quads())  # the vocabulary is part of the dataset, not of the data
+        scratch.extend(batch)
+
+    return plan(store, replace)
+
+
+def apply(store: Store, changes: ChangeSet) -> None:
+    """Write a validated change in one transaction; durable once this returns."""
+    if changes:
+        store.apply_update(changes.as_update())
