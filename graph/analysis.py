@@ -397,7 +397,7 @@ def draft_diff(store: Store, old: str, new: str) -> DraftDiff:
         new: store.rows("documents", document=new_iri),
     }
     for name, rows in documents.items():
-        if not rows or not any("Draft" in row["kind"].value for row in rows):
+        if not rows or not any(str(python_value(row["kind"])).endswith("#Draft") for row in rows):
             raise NotFoundError("draft", name)
     if old_iri not in {row.get("revisionOf") for row in documents[new]}:
         raise LineageError(f"{new!r} is not a revision of {old!r}; give the earlier draft first")
@@ -425,29 +425,23 @@ def _document_node(rows: list[Row]) -> Node:
 
 def _creators(store: Store, document: Term) -> tuple[Node, ...]:
     rows = store.rows("creators", document=document)
-    return tuple(
-        Node(iri=row["creator"].value, id=local_id(row["creator"].value), label=row["creatorLabel"].value)
-        for row in rows
-    )
+    return tuple(_ref(row, "creator") for row in rows)
+
+
+def _ref(row: Row, name: str) -> Node:
+    """The node a row names in ``name``, labelled by ``{name}Label``."""
+    iri = str(python_value(row[name]))
+    return Node(iri=iri, id=local_id(iri), label=str(python_value(row[f"{name}Label"])))
 
 
 def _clause_diff(row: Row) -> ClauseDiff:
     plain = {name: python_value(term) for name, term in row.items()}
-
-    def clause(prefix: str) -> Node | None:
-        iri = plain.get(prefix)
-        return (
-            None
-            if iri is None
-            else Node(iri=str(iri), id=local_id(str(iri)), label=str(plain[f"{prefix}Label"]))
-        )
-
     return ClauseDiff(
         change=str(plain["change"]),
-        kind=local_id(str(plain["kind"])).rsplit("#", 1)[-1].lower(),
-        previous=clause("previous"),
+        kind=str(plain["kind"]).rsplit("#", 1)[-1].lower(),
+        previous=_ref(row, "previous") if "previous" in row else None,
         previous_wording=_text(plain.get("previousWording")),
-        new=clause("new"),
+        new=_ref(row, "new") if "new" in row else None,
         new_wording=_text(plain.get("newWording")),
         quote=str(plain["quote"]),
         certainty=str(plain["certaintyLabel"]),

@@ -30,7 +30,7 @@ import yaml
 from graph.errors import StancegraphError
 from graph.loading import derive_edges
 from graph.store import LocalStore
-from graph.terms import local_id, resource
+from graph.terms import local_id, python_value, resource
 from graph.validation import require_valid, vocabulary_quads
 from ontology import ID, PREFIXES, SG, Namespace
 
@@ -256,6 +256,10 @@ def similar_names(name: str, other: str) -> bool:
     )
 
 
+def _plain(term: object) -> str:
+    return str(python_value(term))
+
+
 def collapse(text: str) -> str:
     """Text with every run of whitespace made one space, for comparing quotes with a source."""
     return " ".join(text.split())
@@ -323,8 +327,8 @@ class _Curation:
         rows = self.store.rows("node-groups", node=iri)
         if not rows:
             return None
-        return rows[0]["label"].value, {
-            local_id(r["group"].value).rsplit("#", 1)[-1].lower() for r in rows if "group" in r
+        return _plain(rows[0]["label"]), {
+            local_id(_plain(r["group"])).rsplit("#", 1)[-1].lower() for r in rows if "group" in r
         }
 
     def define(
@@ -358,7 +362,7 @@ class _Curation:
             if known is None:
                 candidates = [
                     *self.ids,
-                    *(local_id(r["actor"].value) for r in self.store.rows("actor-names")),
+                    *(local_id(_plain(r["actor"])) for r in self.store.rows("actor-names")),
                 ]
                 close = difflib.get_close_matches(value, candidates, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -401,7 +405,7 @@ def _evidence(cur: _Curation, iri: ox.NamedNode, entry: dict[str, Any], source: 
 
 def _actors(cur: _Curation) -> None:
     names = [
-        (local_id(r["actor"].value), r[k].value)
+        (local_id(_plain(r["actor"])), _plain(r[k]))
         for r in cur.store.rows("actor-names")
         for k in ("label", "altLabel")
         if k in r
@@ -556,7 +560,7 @@ def _position(cur: _Curation, name: str, entry: dict[str, Any], source: ox.Named
 def _label_of(cur: _Curation, iri: ox.NamedNode) -> str:
     for quad in cur.quads:
         if quad.subject == iri and quad.predicate == RDFS.label:
-            return str(quad.object.value)
+            return _plain(quad.object)
     known = cur.existing(iri)
     return known[0] if known else local_id(iri.value)
 

@@ -20,10 +20,15 @@ Every expected value below is read off this table.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import networkx as nx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from api import problems
+from api.routes import analysis as routes
 from graph import analysis
 from graph.errors import NotFoundError
 from graph.projection import stance_graph
@@ -322,3 +327,60 @@ def test_as_of_reads_months_and_years_from_their_first_day() -> None:
     sliced = analysis.as_of(graph, dt.date(2025, 3, 1))
     assert sorted(actor.rsplit("/", 1)[-1] for actor, _ in analysis.stances(sliced)) == ["a", "b", "c"]
     assert sliced.graph["undated"] == [f"{ID}position-e-supports-x"]
+
+
+# ---------------------------------------------------------------- the JSON API
+
+
+@pytest.fixture(scope="module")
+def client(bundled: LocalStore) -> Iterator[TestClient]:
+    """The analysis router in an app of its own, the store on ``app.state`` as ``create_app`` puts it."""
+    app = FastAPI()
+    problems.install(app)
+    app.include_router(routes.router)
+    app.state.store = bundled
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_api_alignment_matrix(client: TestClient) -> None:
+    body = client.get("/api/alignment").json()
+    assert [actor["id"] for actor in body["actors"]] == ["europe", "putin", "russia", "ukraine", "us"]
+    assert body["scores"][4] == [1.0, None, 0.5, 1.0, None]
+    assert len(body["pairs"]) == 6
+
+
+def test_api_alignment_of_one_actor(client: TestClient) -> None:
+    body = client.get("/api/alignment/ukraine").json()
+    assert body["actor"]["label"] == "Ukraine"
+    assert [(p["other"]["id"], p["score"]) for p in body["pairs"]] == [
+        ("us", 1.0),
+        ("europe", 1.0),
+        ("russia", 0.0),
+    ]
+    missing = client.get("/api/alignment/atlantis")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_api_coalitions_contested_and_centrality(client: TestClient) -> None:
+    coalitions = client.get("/api/coalitions").json()
+    assert [[m["id"] for m in c["members"]] for c in coalitions] == [
+        ["europe", "ukraine", "us"],
+        ["putin"],
+        ["russia"],
+    ]
+    contested = client.get("/api/contested").json()
+    assert (contested[0]["target"]["id"], contested[0]["division"]) == ("european-counter-proposal", 0.5)
+    centrality = client.get("/api/centrality").json()
+    assert centrality[0]["actor"]["id"] == "us"
+
+
+def test_api_timeline(client: TestClient) -> None:
+    body = client.get("/api/timeline", params={"as_of": "2025-11-20"}).json()
+    stances = [edge["position"] for edge in body["edges"] if edge["relation"] in analysis.SIGNS]
+    assert sorted(stances) == ["position-russia-supports-plan-28", "position-us-supports-plan-28"]
+    assert len(body["undated"]) == 12 and body["include_undated"] is False
+    kept = client.get("/api/timeline", params={"as_of": "2025-11-20", "include_undated": "true"}).json()
+    assert len([edge for edge in kept["edges"] if edge["relation"] in analysis.SIGNS]) == 14
+    assert client.get("/api/timeline", params={"as_of": "20 November"}).status_code == 422

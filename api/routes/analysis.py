@@ -1,0 +1,92 @@
+"""The analysis as JSON: alignment, coalitions, contested targets, centrality and the graph as of a date.
+
+Each route rebuilds the projection from the store and hands it to
+:mod:`graph.analysis`; the response models are that module's result types
+(FastAPI validates and documents them through Pydantic), so the library and
+the API cannot drift apart. Every result cites the IRIs of its positions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import networkx as nx
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from api.dependencies import StoreDep
+from api.models import StanceGraph
+from api.problems import PROBLEM_RESPONSES
+from graph import analysis
+from graph.projection import stance_graph
+from graph.terms import resource
+from graph.viewer import graph_payload
+
+router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
+
+
+def get_projection(store: StoreDep) -> nx.MultiDiGraph:
+    """The networkx projection of the store, built once per request."""
+    return stance_graph(store)
+
+
+ProjectionDep = Annotated[nx.MultiDiGraph, Depends(get_projection)]
+
+
+class ActorAlignment(BaseModel):
+    """One actor's alignment with every actor it shares a target with, closest first."""
+
+    actor: analysis.Node
+    pairs: list[analysis.Alignment]
+
+
+class Timeline(StanceGraph):
+    """The stance graph as it stood on a date: only positions dated on or before it."""
+
+    as_of: dt.date
+    include_undated: bool = Field(description="Whether positions without a date were kept.")
+    undated: list[str] = Field(description="IRIs of the positions that carry no date (kept or left out).")
+
+
+@router.get("/alignment", summary="Alignment of every pair of actors, as a matrix and as pairs")
+def alignment(graph: ProjectionDep) -> analysis.AlignmentMatrix:
+    """Alignment = agreements / targets both actors took a stance on; null where they share none."""
+    return analysis.alignment_matrix(graph)
+
+
+@router.get("/alignment/{actor_id}", summary="One actor's alignment with the others")
+def actor_alignment(actor_id: str, graph: ProjectionDep) -> ActorAlignment:
+    """Closest first; 404 if the id names no actor."""
+    pairs = analysis.alignment_of(graph, actor_id)
+    return ActorAlignment(actor=analysis.node(graph, resource(actor_id).value), pairs=pairs)
+
+
+@router.get("/coalitions", summary="Groups of actors that side together")
+def coalitions(graph: ProjectionDep) -> list[analysis.Coalition]:
+    """Louvain communities (fixed seed) on the actor graph weighted by agreements minus disagreements."""
+    return analysis.coalitions(graph)
+
+
+@router.get("/contested", summary="Targets ranked by how divided the actors are")
+def contested(graph: ProjectionDep) -> list[analysis.TargetSides]:
+    """Division = min(supporters, opposers) / (supporters + opposers): 0.5 is an even split."""
+    return analysis.contested(graph)
+
+
+@router.get("/centrality", summary="Actors ranked by how much they connect the others")
+def centrality(graph: ProjectionDep) -> list[analysis.Broker]:
+    """Betweenness on the actor–target graph: high for an actor bridging otherwise separate camps."""
+    return analysis.centrality(graph)
+
+
+@router.get("/timeline", summary="The stance graph as of a date")
+def timeline(
+    graph: ProjectionDep,
+    as_of: Annotated[dt.date, Query(description="YYYY-MM-DD: keep positions dated on or before this day.")],
+    include_undated: Annotated[bool, Query(description="Keep positions that carry no date.")] = False,
+) -> Timeline:
+    """Undated positions are left out unless ``include_undated``; their IRIs are listed either way."""
+    sliced = analysis.as_of(graph, as_of, include_undated=include_undated)
+    payload = {**graph_payload(sliced), "undated": sliced.graph["undated"]}
+    return Timeline.model_validate(payload | {"as_of": as_of, "include_undated": include_undated})
