@@ -1,0 +1,342 @@
+/* stancegraph viewer: draws the graph embedded in #graph-data with vis-network, filters it in
+   place and shows the evidence of every edge.
+
+   Data reaches the DOM only through textContent and attributes with fixed prefixes, never
+   through innerHTML: labels and quotes come from outside and may contain markup.
+   Filters only toggle `hidden` flags and the layout is computed once with physics that is then
+   switched off, so nodes never move when a filter changes. The filter state lives in the URL
+   fragment (and `?focus=ID` etc. in the query string are read too), so a view can be shared. */
+"use strict";
+
+(() => {
+  const data = JSON.parse(document.getElementById("graph-data").textContent);
+  const $ = (id) => document.getElementById(id);
+  const container = $("graph");
+  const nodes = new vis.DataSet(data.nodes);
+  const edges = new vis.DataSet(data.edges);
+  const nodeById = new Map(data.nodes.map((n) => [n.id, n]));
+  const edgesOf = new Map(data.nodes.map((n) => [n.id, []]));
+  for (const e of data.edges) {
+    edgesOf.get(e.from).push(e);
+    if (e.to !== e.from) edgesOf.get(e.to).push(e);
+  }
+  const network = new vis.Network(container, { nodes, edges }, data.options);
+  const MAX_LISTED = 150;
+  const JSON_PATHS = { actor: "/api/actors/", clause: "/api/clauses/", draft: "/api/documents/" };
+
+  /* ---------------------------------------------------------------- filter state */
+
+  const FILTERS = ["draft", "stance", "certainty"]; // checkbox groups; absent from the URL = all
+  const boxes = Object.fromEntries(
+    FILTERS.map((name) => [name, [...document.querySelectorAll(`input[name="${name}"]`)]]),
+  );
+  const actorSelect = $("filter-actor");
+  const searchInput = $("search-input");
+  let focused = null;
+
+  /** The filters as sets of allowed values (null: everything allowed) and an actor id or "". */
+  function readControls() {
+    const state = { actor: actorSelect.value };
+    for (const name of FILTERS) {
+      const checked = boxes[name].filter((b) => b.checked).map((b) => b.value);
+      state[name] = checked.length === boxes[name].length ? null : new Set(checked);
+    }
+    return state;
+  }
+
+  function writeControls(params) {
+    for (const name of FILTERS) {
+      const wanted = params.has(name) ? new Set(params.getAll(name)) : null;
+      for (const box of boxes[name]) box.checked = wanted === null || wanted.has(box.value);
+    }
+    const actor = params.get("actor") || "";
+    actorSelect.value = nodeById.get(actor)?.category === "actor" ? actor : "";
+  }
+
+  /** Query string, then fragment (the fragment wins): the link someone shared. */
+  function paramsFromURL() {
+    const params = new URLSearchParams(location.search);
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    for (const key of new Set(fragment.keys())) {
+      params.delete(key);
+      for (const value of fragment.getAll(key)) params.append(key, value);
+    }
+    return params;
+  }
+
+  function writeURL(state) {
+    const params = new URLSearchParams();
+    for (const name of FILTERS) {
+      if (state[name] === null) continue;
+      if (state[name].size === 0) params.append(name, "");
+      for (const value of state[name]) params.append(name, value);
+    }
+    if (state.actor) params.set("actor", state.actor);
+    if (focused) params.set("focus", focused);
+    const fragment = params.toString();
+    history.replaceState(null, "", location.pathname + (fragment ? `#${fragment}` : ""));
+  }
+
+  /* ---------------------------------------------------------------- visibility */
+
+  const allowed = (set, value) => set === null || set.has(value);
+
+  /** Which nodes and edges a filter state shows. Pure: no DOM, no vis. */
+  function visibility(state) {
+    const edgeOn = new Map();
+    const touched = new Set();
+    for (const e of data.edges) {
+      if (!e.stance) continue;
+      const on =
+        allowed(state.draft, e.document) &&
+        (!state.actor || e.from === state.actor) &&
+        allowed(state.stance, e.relation) &&
+        allowed(state.certainty, e.certainty);
+      edgeOn.set(e.id, on);
+      if (on) touched.add(e.from).add(e.to);
+    }
+    // Drafts that a shown position reaches through one of their clauses stay as anchors.
+    for (const id of [...touched]) {
+      const draft = nodeById.get(id).draft;
+      if (draft) touched.add(draft);
+    }
+    const stancesNarrowed = state.stance !== null && !(state.stance.has("supports") && state.stance.has("opposes"));
+    const narrowed = state.draft !== null || state.certainty !== null || stancesNarrowed;
+    const nodeOn = new Map();
+    for (const n of data.nodes) {
+      let on;
+      if (n.category === "actor") on = state.actor ? n.id === state.actor : !narrowed || touched.has(n.id);
+      else if (n.category === "clause") on = (!n.draft || allowed(state.draft, n.draft)) && (!state.actor || touched.has(n.id));
+      else on = allowed(state.draft, n.id) && (!state.actor || touched.has(n.id));
+      nodeOn.set(n.id, on);
+    }
+    for (const e of data.edges) {
+      const ends = nodeOn.get(e.from) && nodeOn.get(e.to);
+      edgeOn.set(e.id, ends && (e.stance ? edgeOn.get(e.id) : allowed(state.stance, "lineage")));
+    }
+    return { nodeOn, edgeOn };
+  }
+
+  const hiddenNow = { nodes: new Map(), edges: new Map() };
+
+  /** Update only the items whose flag changes: cheap at 10,000 edges, and nothing moves. */
+  function setHidden(dataset, current, on) {
+    const changes = [];
+    for (const [id, shown] of on) {
+      if ((current.get(id) || false) !== !shown) changes.push({ id, hidden: !shown });
+      current.set(id, !shown);
+    }
+    if (changes.length) dataset.update(changes);
+  }
+
+  function apply() {
+    const state = readControls();
+    const { nodeOn, edgeOn } = visibility(state);
+    setHidden(nodes, hiddenNow.nodes, nodeOn);
+    setHidden(edges, hiddenNow.edges, edgeOn);
+    const shown = (on) => [...on.values()].filter(Boolean).length;
+    $("status").textContent =
+      `${shown(nodeOn)} of ${nodes.length} nodes, ${shown(edgeOn)} of ${edges.length} edges`;
+    writeURL(state);
+    return state;
+  }
+
+  const isHidden = (id) => hiddenNow.nodes.get(id) === true;
+
+  /* ---------------------------------------------------------------- details */
+
+  /** An element with text content and attributes; children are nodes or plain strings (text). */
+  function el(tag, attributes = {}, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (name === "text") element.textContent = value;
+      else element.setAttribute(name, value);
+    }
+    element.append(...children.filter((child) => child !== null && child !== undefined));
+    return element;
+  }
+
+  const safeHref = (iri) => (iri && /^https?:\/\//i.test(iri) ? iri : null);
+  const rdfHref = (id, iri) => (data.standalone ? safeHref(iri) : `/id/${encodeURIComponent(id)}`);
+
+  function link(text, href) {
+    return href ? el("a", { href, text }) : el("span", { text });
+  }
+
+  function nodeButton(id) {
+    return el("button", { type: "button", class: "node-link", "data-node": id, text: nodeById.get(id).label });
+  }
+
+  /** One edge: who, how, what, and for a stance the quote and where it comes from. */
+  function edgeDetails(e) {
+    const kind = e.stance ? e.relation : "lineage";
+    const relation = el("span", { class: `relation relation-${kind}`, text: data.labels[e.relation] || e.relation });
+    const box = el("div", { class: "edge" }, el("p", { class: "edge-head" }, nodeButton(e.from), " ", relation, " ", nodeButton(e.to)));
+    if (!e.stance) return box;
+    box.append(el("blockquote", { class: "quote", text: e.quote || "" }));
+    const facts = el("dl", { class: "facts" });
+    const fact = (term, ...value) => facts.append(el("dt", { text: term }), el("dd", {}, ...value));
+    fact("Source", link(e.source_label || e.source_document || "unknown", e.source_document && rdfHref(e.source_document, null)));
+    fact("Date", e.date || "not given");
+    fact("Certainty", e.certainty || "not given");
+    if (e.document && nodeById.has(e.document)) fact("Draft", nodeById.get(e.document).label);
+    if (e.position) fact("Position", link(e.position, rdfHref(e.position, null)));
+    box.append(facts);
+    return box;
+  }
+
+  function edgeList(title, list) {
+    const section = el("section", {}, el("h3", { text: `${title} (${list.length})` }));
+    const items = el("ul", { class: "edges" }, ...list.slice(0, MAX_LISTED).map((e) => el("li", {}, edgeDetails(e))));
+    section.append(items);
+    if (list.length > MAX_LISTED) section.append(el("p", { class: "hint", text: `and ${list.length - MAX_LISTED} more` }));
+    return section;
+  }
+
+  function nodeDetails(id) {
+    const n = nodeById.get(id);
+    const draft = n.draft && nodeById.get(n.draft);
+    const kind = draft ? `${n.kind_label} of the ${draft.label}` : n.kind_label;
+    const links = el("p", { class: "links" });
+    if (!data.standalone && JSON_PATHS[n.category]) links.append(link("JSON", JSON_PATHS[n.category] + encodeURIComponent(id)), " · ");
+    links.append(link(data.standalone ? "IRI" : "RDF", rdfHref(id, n.iri)));
+    const mine = edgesOf.get(id);
+    const other = (e) => nodeById.get(e.from === id ? e.to : e.from).label;
+    const order = (a, b) => a.relation.localeCompare(b.relation) || other(a).localeCompare(other(b));
+    return [
+      el("h2", { text: n.label }),
+      el("p", { class: "kind", text: kind }),
+      links,
+      edgeList("Positions", mine.filter((e) => e.stance).sort(order)),
+      edgeList("Drafting links", mine.filter((e) => !e.stance)),
+    ];
+  }
+
+  const panel = $("panel");
+  function showPanel(...children) {
+    $("panel-body").replaceChildren(...children);
+    panel.hidden = false;
+    panel.scrollTop = 0;
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    focused = null;
+    network.unselectAll();
+    writeURL(readControls());
+  }
+
+  /** Select a node, bring it into view and open its panel; filters are cleared if they hide it. */
+  function focusNode(id) {
+    if (isHidden(id)) {
+      writeControls(new URLSearchParams());
+      apply();
+      $("status").textContent += ` (filters cleared to show ${nodeById.get(id).label})`;
+    }
+    focused = id;
+    network.selectNodes([id]);
+    network.focus(id, { scale: Math.max(network.getScale(), 1), animation: { duration: 400, easingFunction: "easeInOutQuad" } });
+    showPanel(...nodeDetails(id));
+    writeURL(readControls());
+  }
+
+  /** Exact label or id first, then the shortest label containing the text. */
+  function find(text) {
+    const wanted = text.trim().toLocaleLowerCase();
+    if (!wanted) return null;
+    const exact = data.nodes.find((n) => n.label.toLocaleLowerCase() === wanted || n.id.toLocaleLowerCase() === wanted);
+    if (exact) return exact.id;
+    const partial = data.nodes
+      .filter((n) => n.label.toLocaleLowerCase().includes(wanted))
+      .sort((a, b) => a.label.length - b.label.length);
+    return partial.length ? partial[0].id : null;
+  }
+
+  /* ---------------------------------------------------------------- events */
+
+  const card = $("evidence");
+  network.on("hoverEdge", ({ edge, pointer }) => {
+    card.replaceChildren(edgeDetails(edges.get(edge)));
+    const box = container.getBoundingClientRect();
+    const x = Math.min(box.left + pointer.DOM.x + 14, window.innerWidth - card.offsetWidth - 8);
+    card.style.left = `${Math.max(8, x)}px`;
+    card.style.top = `${box.top + pointer.DOM.y + 14}px`;
+    card.hidden = false;
+    const overflow = card.getBoundingClientRect().bottom - window.innerHeight;
+    if (overflow > 0) card.style.top = `${box.top + pointer.DOM.y - card.offsetHeight - 14}px`;
+  });
+  network.on("blurEdge", () => {
+    card.hidden = true;
+  });
+  network.on("dragStart", () => {
+    card.hidden = true;
+  });
+  network.on("click", ({ nodes: clickedNodes, edges: clickedEdges }) => {
+    card.hidden = true;
+    if (clickedNodes.length) focusNode(clickedNodes[0]);
+    else if (clickedEdges.length) {
+      focused = null;
+      showPanel(el("h2", { text: "Evidence" }), edgeDetails(edges.get(clickedEdges[0])));
+      writeURL(readControls());
+    } else if (!panel.hidden) closePanel();
+  });
+
+  panel.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-node]");
+    if (target) focusNode(target.getAttribute("data-node"));
+  });
+  $("panel-close").addEventListener("click", closePanel);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !panel.hidden) closePanel();
+  });
+
+  $("controls").addEventListener("change", apply);
+  $("reset").addEventListener("click", () => {
+    writeControls(new URLSearchParams());
+    apply();
+  });
+  $("search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = find(searchInput.value);
+    if (id) focusNode(id);
+    else $("status").textContent = `Nothing matches “${searchInput.value}”`;
+  });
+  searchInput.addEventListener("change", () => {
+    const id = find(searchInput.value);
+    if (id) focusNode(id);
+  });
+  const toggle = $("toggle-controls");
+  toggle.addEventListener("click", () => {
+    const open = document.body.classList.toggle("controls-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+
+  /* ---------------------------------------------------------------- start */
+
+  const loading = $("loading");
+  network.on("stabilizationProgress", ({ iterations, total }) => {
+    loading.textContent = `Laying out the graph… ${Math.round((100 * iterations) / total)}%`;
+  });
+
+  let settled;
+  const ready = new Promise((resolve) => {
+    settled = resolve;
+  });
+  const start = performance.now();
+  function settle() {
+    network.setOptions({ physics: { enabled: false } });
+    network.fit();
+    loading.hidden = true;
+    const focus = paramsFromURL().get("focus");
+    if (focus && nodeById.has(focus)) focusNode(focus);
+    settled({ layoutMs: performance.now() - start });
+  }
+  if (data.nodes.length) network.once("stabilizationIterationsDone", settle);
+  else settle();
+
+  writeControls(paramsFromURL());
+  apply();
+
+  // For tests and for the curious, from the browser console.
+  window.stancegraph = { network, nodes, edges, ready, apply, visibility, readControls, focusNode };
+})();

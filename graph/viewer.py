@@ -1,0 +1,446 @@
+"""The interactive viewer: the stance graph as one HTML page, served by the API or written to a file.
+
+pyvis builds the network model (vis-network nodes, edges and options, styled
+here per kind and per stance); our own Jinja2 template renders it, because
+pyvis's template pulls Bootstrap and vis CSS from CDNs and drops data into the
+page as raw JavaScript. Ours embeds the data as escaped JSON, links only to
+scripts we serve (or inlines them), and pins a Content-Security-Policy that
+allows nothing else, so the page never talks to another host and a hostile
+label in the data stays text.
+
+>>> html = render_viewer({"nodes": [], "edges": []}, standalone=True)
+>>> "<script src=" in html, "graph-data" in html
+(False, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import jinja2
+import networkx as nx
+import pyvis
+from markupsafe import Markup
+from pyvis.network import Network
+
+from graph.terms import local_id
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+VIS_JS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+STATIC_PREFIX = "/viewer/static/"
+
+
+class ApiNode(TypedDict):
+    """A node of ``/api/graph``: an actor, a draft or a clause."""
+
+    id: str
+    iri: str
+    label: str
+    group: str
+    kind: str
+    kind_label: str
+    draft: str | None
+
+
+class ApiEdge(TypedDict):
+    """An edge of ``/api/graph``: a stance (with its evidence) or a lineage link (evidence fields None)."""
+
+    id: str
+    source: str
+    target: str
+    relation: str
+    quote: str | None
+    source_document: str | None
+    source_label: str | None
+    date: str | None
+    certainty: str | None
+    document: str | None
+    position: str | None
+
+
+class GraphPayload(TypedDict):
+    """The JSON of ``/api/graph``, which is also what the viewer draws."""
+
+    nodes: list[ApiNode]
+    edges: list[ApiEdge]
+
+
+@dataclass(frozen=True)
+class NodeStyle:
+    """How one kind of node looks; the legend is drawn from the same table."""
+
+    shape: str
+    colour: str
+    size: int = 16
+
+
+# Shapes tell kinds apart without colour; the colours are Okabe-Ito-like, safe for colour blindness.
+ACTOR_STYLES: Mapping[str, NodeStyle] = {
+    "State": NodeStyle("hexagon", "#1f4e9a", 22),
+    "StateUnion": NodeStyle("hexagon", "#0072b2", 24),
+    "InternationalOrganisation": NodeStyle("triangle", "#56b4e9", 20),
+    "GovernmentBody": NodeStyle("square", "#4b3f8f", 16),
+    "ThinkTank": NodeStyle("triangleDown", "#e69f00", 18),
+    "NewsOrganisation": NodeStyle("star", "#8c6d31", 18),
+    "Person": NodeStyle("dot", "#cc79a7", 14),
+}
+OTHER_ACTOR = NodeStyle("dot", "#6b7280", 14)
+# Each draft gets a colour; its clauses are diamonds in the same colour.
+DRAFT_COLOURS = ("#37474f", "#7b1fa2", "#00838f", "#ad1457", "#5d4037", "#283593", "#827717", "#4e342e")
+CLAUSE_SHAPE = "diamond"
+DRAFT_SHAPE = "box"
+
+RELATION_LABELS: Mapping[str, str] = {
+    "supports": "supports",
+    "opposes": "opposes",
+    "isPartOf": "is part of",
+    "wasRevisionOf": "is a revision of",
+    "revises": "revises",
+    "removes": "removes",
+    "adds": "adds",
+    "keeps": "keeps",
+}
+STANCES = ("supports", "opposes")
+LINEAGE = "lineage"
+# Stance edges differ by colour, dash pattern and arrow head (an arrow for support, a bar for opposition).
+EDGE_STYLES: Mapping[str, Mapping[str, Any]] = {
+    "supports": {"color": "#009e73", "width": 2.5, "dashes": False, "arrows": {"to": {"enabled": True}}},
+    "opposes": {
+        "color": "#d55e00",
+        "width": 2.5,
+        "dashes": [9, 6],
+        "arrows": {"to": {"enabled": True, "type": "bar", "scaleFactor": 0.8}},
+    },
+    LINEAGE: {
+        "color": {"color": "#a3abb5", "highlight": "#59636e", "hover": "#59636e"},
+        "width": 1.2,
+        "dashes": [2, 5],
+        "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+    },
+}
+
+# Above this many nodes the viewer trades looks for speed: no curved edges, no improved layout,
+# fewer stabilisation iterations, edges hidden while dragging or zooming.
+BIG_GRAPH = 300
+
+
+def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
+    """The ``/api/graph`` JSON for a projection from :func:`graph.projection.stance_graph`.
+
+    Ids are the short ids of ``/id/{id}``; an edge's ``source``/``target`` are node
+    ids and ``source_document`` is the evidence's source (a document id).
+    """
+    nodes: list[ApiNode] = [
+        {
+            "id": data["id"],
+            "iri": iri,
+            "label": str(data["label"]),
+            "group": data["group"],
+            "kind": data["kind"],
+            "kind_label": str(data["kind_label"]),
+            "draft": local_id(str(data["draft"])) if data.get("draft") else None,
+        }
+        for iri, data in graph.nodes(data=True)
+    ]
+    edges: list[ApiEdge] = []
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        relation = data["relation"]
+        stance = relation in STANCES
+        edges.append(
+            {
+                "id": local_id(str(key)) if stance else f"{relation}:{local_id(source)}:{local_id(target)}",
+                "source": local_id(source),
+                "target": local_id(target),
+                "relation": relation,
+                "quote": data.get("quote"),
+                "source_document": local_id(str(data["source"])) if stance else None,
+                "source_label": data.get("source_label"),
+                "date": data.get("date"),
+                "certainty": data.get("certainty"),
+                "document": local_id(str(data["document"])) if stance else None,
+                "position": local_id(str(data["position"])) if stance else None,
+            }
+        )
+    return {"nodes": nodes, "edges": edges}
+
+
+def build_network(payload: GraphPayload) -> Network:
+    """A pyvis network for a payload: styled nodes and edges carrying their data, and vis options.
+
+    Node and edge references may be ids or IRIs; they are resolved to node ids.
+    """
+    nodes = payload["nodes"]
+    big = len(nodes) > BIG_GRAPH
+    ids = {node["iri"]: node["id"] for node in nodes} | {node["id"]: node["id"] for node in nodes}
+    draft_colours = _draft_colours(nodes)
+    net = Network(directed=True)
+    for node in nodes:
+        draft = ids.get(node["draft"] or "")
+        style = _node_style(node, draft_colours.get(draft or node["id"]))
+        net.add_node(
+            node["id"],
+            label=node["label"],
+            shape=style.shape,
+            color=style.colour,
+            size=style.size,
+            # Our fields; vis ignores them. ``group`` would be a vis style group, hence ``category``.
+            category=node["group"],
+            kind=node["kind"],
+            kind_label=node["kind_label"],
+            draft=draft,
+            iri=node["iri"],
+            **_label_font(node["group"]),
+        )
+    for edge in payload["edges"]:
+        source, target = (_resolve(ids, edge, end) for end in ("source", "target"))
+        relation = edge["relation"]
+        stance = relation in STANCES
+        net.add_edge(
+            source,
+            target,
+            **EDGE_STYLES[relation if stance else LINEAGE],
+            id=edge["id"],
+            relation=relation,
+            stance=stance,
+            quote=edge.get("quote"),
+            source_document=edge.get("source_document"),
+            source_label=edge.get("source_label"),
+            date=edge.get("date"),
+            certainty=edge.get("certainty"),
+            document=ids.get(edge.get("document") or "", edge.get("document")),
+            position=edge.get("position"),
+        )
+    _set_options(net, nodes=len(nodes), big=big)
+    return net
+
+
+def _resolve(ids: Mapping[str, str], edge: ApiEdge, end: str) -> str:
+    reference = str(edge[end])  # type: ignore[literal-required]
+    if reference not in ids:
+        raise ValueError(f"edge {edge['id']!r}: its {end} {reference!r} is not a node of the graph")
+    return ids[reference]
+
+
+def _draft_colours(nodes: Sequence[ApiNode]) -> dict[str, str]:
+    drafts = sorted((node["label"], node["id"]) for node in nodes if node["group"] == "draft")
+    return {draft: DRAFT_COLOURS[i % len(DRAFT_COLOURS)] for i, (_, draft) in enumerate(drafts)}
+
+
+def _node_style(node: ApiNode, draft_colour: str | None) -> NodeStyle:
+    if node["group"] == "actor":
+        return ACTOR_STYLES.get(node["kind"], OTHER_ACTOR)
+    colour = draft_colour or OTHER_ACTOR.colour
+    if node["group"] == "draft":
+        return NodeStyle(DRAFT_SHAPE, colour, 20)
+    return NodeStyle(CLAUSE_SHAPE, colour, 12)
+
+
+def _label_font(group: str) -> dict[str, Any]:
+    if group == "draft":
+        return {"font": {"color": "#ffffff", "size": 16, "face": "system-ui, sans-serif"}, "margin": 10}
+    return {"font": {"size": 13, "face": "system-ui, sans-serif"}, "widthConstraint": {"maximum": 170}}
+
+
+def _set_options(net: Network, *, nodes: int, big: bool) -> None:
+    """Physics that settles quickly and deterministically; the page switches it off once stable."""
+    if big:
+        net.barnes_hut(
+            gravity=-3000, central_gravity=0.6, spring_length=80, spring_strength=0.05, damping=0.5
+        )
+    else:
+        net.force_atlas_2based(
+            gravity=-110,
+            central_gravity=0.015,
+            spring_length=110,
+            spring_strength=0.08,
+            damping=0.5,
+            overlap=0.7,
+        )
+    options = net.options
+    options.physics.stabilization.iterations = 100 if big else 600
+    options.physics.stabilization.updateInterval = 25
+    options.physics.minVelocity = 1.5
+    options.edges.smooth.enabled = not big
+    options.edges.smooth.type = "continuous"
+    options.edges.color.inherit = False
+    options.interaction.hover = True
+    options.interaction.tooltipDelay = 120
+    options.interaction.hideEdgesOnDrag = big
+    options.interaction.hideEdgesOnZoom = big
+    options.interaction.navigationButtons = False
+    options.interaction.keyboard = {"enabled": True, "bindToWindow": False}
+    options.layout = {"randomSeed": 7, "improvedLayout": nodes <= 100}
+
+
+def legend(payload: GraphPayload) -> list[dict[str, str]]:
+    """Legend rows for the kinds in the payload: symbol shape, colour, and what it means."""
+    nodes = payload["nodes"]
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for node in sorted(nodes, key=lambda n: n["kind_label"]):
+        if node["group"] == "actor" and node["kind"] not in seen:
+            seen.add(node["kind"])
+            style = ACTOR_STYLES.get(node["kind"], OTHER_ACTOR)
+            rows.append({"shape": style.shape, "colour": style.colour, "label": node["kind_label"]})
+    colours = _draft_colours(nodes)
+    for draft in sorted((n for n in nodes if n["group"] == "draft"), key=lambda n: n["label"]):
+        rows.append({"shape": DRAFT_SHAPE, "colour": colours[draft["id"]], "label": draft["label"]})
+    if any(node["group"] == "clause" for node in nodes):
+        rows.append({"shape": CLAUSE_SHAPE, "colour": "#6b7280", "label": "clause (in its draft's colour)"})
+    return rows
+
+
+EDGE_DESCRIPTIONS: Mapping[str, tuple[str, str]] = {
+    "supports": ("supports", "supports (solid, arrow)"),
+    "opposes": ("opposes", "opposes (dashed, bar)"),
+    LINEAGE: ("drafting links", "part of, revises, keeps, adds, removes (dotted, grey)"),
+}
+
+
+def edge_legend() -> list[dict[str, Any]]:
+    """One row per edge style, drawn as a small SVG line like the one on the canvas."""
+    rows = []
+    for kind, style in EDGE_STYLES.items():
+        colour = style["color"]["color"] if isinstance(style["color"], dict) else style["color"]
+        head = style["arrows"]["to"].get("type", "arrow")
+        dash = " ".join(map(str, style["dashes"])) if style["dashes"] else "none"
+        label, description = EDGE_DESCRIPTIONS[kind]
+        rows.append(
+            {"id": kind, "label": label, "description": description, "colour": colour}
+            | {"width": style["width"], "dash": dash, "head": head}
+        )
+    return rows
+
+
+def filter_choices(payload: GraphPayload) -> dict[str, list[dict[str, str]]]:
+    """The options of each filter control, from what the payload holds."""
+    nodes, edges = payload["nodes"], payload["edges"]
+
+    def by_label(group: str) -> list[dict[str, str]]:
+        return [
+            {"id": n["id"], "label": n["label"]}
+            for n in sorted(nodes, key=lambda n: n["label"].casefold())
+            if n["group"] == group
+        ]
+
+    certainties = sorted({str(e["certainty"]) for e in edges if e["relation"] in STANCES and e["certainty"]})
+    return {
+        "drafts": by_label("draft"),
+        "actors": by_label("actor"),
+        "certainties": [{"id": c, "label": c} for c in certainties],
+    }
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file the served page loads from ``/viewer/static/``."""
+
+    name: str
+    body: bytes
+    media_type: str
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    @property
+    def url(self) -> str:
+        """Versioned by content, so browsers may cache it for good."""
+        return f"{STATIC_PREFIX}{self.name}?v={self.digest[:12]}"
+
+    @property
+    def text(self) -> str:
+        """The text as an HTML parser sees it when inlined (it turns CR LF and CR into LF),
+        so that its CSP hash matches."""
+        return self.body.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+@functools.cache
+def assets() -> dict[str, Asset]:
+    """The viewer's scripts and stylesheet: vis-network from the pyvis wheel, and ours."""
+    files = {
+        "vis-network.min.js": (VIS_JS, "text/javascript"),
+        "viewer.js": (TEMPLATES / "viewer.js", "text/javascript"),
+        "viewer.css": (TEMPLATES / "viewer.css", "text/css"),
+    }
+    return {name: Asset(name, path.read_bytes(), media) for name, (path, media) in files.items()}
+
+
+_CLOSING_TAG = re.compile(r"</(script|style)", re.IGNORECASE)
+
+
+def _inline(asset: Asset) -> Markup:
+    """Asset text to paste inside a <script> or <style> element; it must not be able to close it."""
+    if _CLOSING_TAG.search(asset.text):
+        raise ValueError(f"{asset.name} contains a closing tag and cannot be inlined")
+    return Markup(asset.text)
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def content_security_policy(*, standalone: bool) -> str:
+    """Nothing but our own scripts and styles: in a file, only the inlined ones (by hash)."""
+    if standalone:
+        scripts = " ".join(_csp_hash(assets()[name].text) for name in ("vis-network.min.js", "viewer.js"))
+        styles = _csp_hash(assets()["viewer.css"].text)
+        sources = f"script-src {scripts}; style-src {styles}; img-src data:"
+    else:
+        sources = "script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
+    return f"default-src 'none'; {sources}; base-uri 'none'; form-action 'none'"
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_viewer(payload: GraphPayload, *, standalone: bool) -> str:
+    """The viewer page for a payload (the JSON of ``/api/graph``).
+
+    ``standalone=True`` inlines every script and style, so the file opens from
+    disk with no network at all; its links point at the nodes' IRIs. Otherwise
+    the page loads scripts from ``/viewer/static/`` and links to the API's
+    ``/api/...`` and ``/id/...`` pages. The data is inlined either way.
+    """
+    net = build_network(payload)
+    options = json.loads(net.options.to_json())
+    data = {
+        "nodes": net.nodes,
+        "edges": net.edges,
+        "options": options,
+        "labels": dict(RELATION_LABELS),
+        "standalone": standalone,
+    }
+    files = assets()
+    return (
+        _environment()
+        .get_template("viewer.html")
+        .render(
+            data=data,
+            standalone=standalone,
+            csp=content_security_policy(standalone=standalone),
+            scripts=[files["vis-network.min.js"], files["viewer.js"]],
+            stylesheet=files["viewer.css"],
+            inline=_inline,
+            legend=legend(payload),
+            edge_legend=edge_legend(),
+            choices=filter_choices(payload),
+            counts={"nodes": len(net.nodes), "edges": len(net.edges)},
+        )
+    )
