@@ -264,6 +264,31 @@ def stats(store: Store, output_format: str) -> None:
     click.echo(render_rows(counts, ["kind", "count"], output_format))
 
 
+@main.command()
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The HTML file to write."
+)
+@store_options
+def view(out: Path, store: Store) -> None:
+    """Write the interactive graph viewer as one HTML file that opens offline, from disk.
+
+    Data, scripts and styles are all inside the file: it makes no network
+    request. The same viewer is served at /viewer by `stancegraph serve`.
+
+    \b
+    Example:
+      stancegraph view --out stances.html
+    """
+    from graph.projection import stance_graph
+    from graph.viewer import graph_payload, render_viewer
+
+    payload = graph_payload(stance_graph(store))
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(render_viewer(payload, standalone=True), encoding="utf-8")
+    partial.replace(out)
+    click.echo(f"wrote {out}: {len(payload['nodes'])} nodes, {len(payload['edges'])} edges", err=True)
+
+
 @main.command(name="data-files", hidden=True)
 def data_files() -> None:
     """Print the bundled data files (for scripts that load them elsewhere)."""
