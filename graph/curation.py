@@ -357,8 +357,11 @@ class _Curation:
         if value in self.ids:
             iri, found = self.ids[value]
         else:
-            iri = resource(value)
-            known = self.existing(iri)
+            try:
+                iri = resource(value)
+                known = self.existing(iri)
+            except ValueError:  # not even a possible id ("United Kingdom" with its space)
+                iri, known = ID.term(slug(value)), None
             if known is None:
                 candidates = [
                     *self.ids,
@@ -379,7 +382,7 @@ class _Curation:
     def refs(
         self, name: str, key: str, value: str | list[str], groups: set[str] | None
     ) -> list[ox.NamedNode]:
-        return [self.ref(name, key, item, groups) for item in (value if isinstance(value, list) else [value])]
+        return [self.ref(name, key, item, groups) for item in _as_list(value)]
 
 
 def _date_literal(value: dt.date | str | int) -> ox.Literal:

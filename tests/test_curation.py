@@ -205,6 +205,12 @@ REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], type[Exception], str
         r"positions\[0\], field 'actor': 'united-states' names nothing.*did you mean",
     ),
     (
+        "a name that is no id",
+        _set("positions.0.actor", "United Kingdom"),
+        CurationError,
+        r"positions\[0\], field 'actor': 'United Kingdom' names nothing",
+    ),
+    (
         "wrong kind of reference",
         _set("positions.0.target", "us"),
         CurationError,
