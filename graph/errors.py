@@ -49,5 +49,9 @@ class EndpointError(StancegraphError):
     """A remote SPARQL endpoint that is down, slow or answers with an error."""
 
 
+class EndpointTimeoutError(EndpointError):
+    """A remote SPARQL endpoint that did not answer in time (a gateway timeout, not a failure)."""
+
+
 class StoreError(StancegraphError):
     """A store directory that cannot be opened (missing, locked, not a store)."""
