@@ -1,0 +1,147 @@
+"""The servers under test, each started as a subprocess on a free loopback port and stopped after.
+
+A contestant whose program is not installed is skipped with the reason; one that
+is installed but does not come up is an error, so a broken peer cannot hide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from benchmarks.loading import OXIGRAPH_STORE, STANCEGRAPH_STORE
+
+
+class NotInstalled(Exception):
+    """The contestant's program is not on this machine; the message says how to get it."""
+
+
+class StartError(Exception):
+    """The program is there but the server did not come up; the message points to its log."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running contestant: where to send SPARQL, and where its JSON API lives (ours only)."""
+
+    name: str
+    sparql_url: str
+    api_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Contestant:
+    """How to start one contestant on the benchmark data."""
+
+    name: str
+    program: str
+    available: Callable[[], None]
+    start: Callable[[Path, int], tuple[list[str], Server]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ask_url(server: Server) -> str:
+    """A cheap SPARQL request that only succeeds once the data is loaded and the server is idle."""
+    return f"{server.sparql_url}?query=ASK%7B%7D"
+
+
+def wait_until_up(server: Server, *, seconds: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll the server with ``ASK {}`` until it answers 200, it dies, or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise StartError(f"{server.name} exited with code {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(ask_url(server), timeout=5.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise StartError(f"{server.name} did not answer within {seconds:.0f} s")
+
+
+def _require(program: str, hint: str) -> None:
+    if shutil.which(program) is None:
+        raise NotInstalled(f"`{program}` is not installed ({hint})")
+
+
+def _require_stancegraph_serve() -> None:
+    _require("stancegraph", "pip install -e .")
+    help_run = subprocess.run(["stancegraph", "serve", "--help"], capture_output=True, timeout=60)
+    if help_run.returncode != 0:
+        raise NotInstalled("this stancegraph has no `serve` command yet")
+
+
+def _oxigraph(workdir: Path, port: int) -> tuple[list[str], Server]:
+    location = workdir / OXIGRAPH_STORE
+    command = ["oxigraph", "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    return command, Server("oxigraph serve", f"http://127.0.0.1:{port}/query")
+
+
+def _stancegraph(workdir: Path, port: int) -> tuple[list[str], Server]:
+    store = workdir / STANCEGRAPH_STORE
+    command = ["stancegraph", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    return command, Server("stancegraph", f"{base}/sparql", api_url=f"{base}/api")
+
+
+def _rdflib_endpoint(workdir: Path, port: int) -> tuple[list[str], Server]:
+    command = [
+        "rdflib-endpoint",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        str(workdir / "data.nt"),
+    ]
+    # rdflib-endpoint answers SPARQL at the root, not at /sparql
+    return command, Server("rdflib-endpoint", f"http://127.0.0.1:{port}/")
+
+
+# oxigraph first: every other contestant's latency is given as a ratio to it
+CONTESTANTS = (
+    Contestant(
+        "oxigraph serve", "oxigraph", lambda: _require("oxigraph", "pip install -e '.[test]'"), _oxigraph
+    ),
+    Contestant("stancegraph", "stancegraph", _require_stancegraph_serve, _stancegraph),
+    Contestant(
+        "rdflib-endpoint",
+        "rdflib-endpoint",
+        lambda: _require("rdflib-endpoint", "pip install rdflib-endpoint"),
+        _rdflib_endpoint,
+    ),
+)
+
+
+@contextlib.contextmanager
+def running(contestant: Contestant, workdir: Path, *, startup_seconds: float) -> Iterator[Server]:
+    """Start the contestant, wait until it answers, and always stop it afterwards."""
+    command, server = contestant.start(workdir, free_port())
+    log_path = workdir / f"{contestant.program}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            try:
+                wait_until_up(server, seconds=startup_seconds, process=process)
+            except StartError as error:
+                raise StartError(f"{error}; see {log_path}") from None
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)

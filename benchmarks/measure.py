@@ -1,0 +1,143 @@
+"""Timing HTTP requests: sequentially and from concurrent clients, bounded in count and in time.
+
+Every request is checked (HTTP 200) on a warm-up call before it is timed, so a
+contestant that answers fast with an error cannot win.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import httpx
+
+SELECT_RESULTS = "application/sparql-results+json"
+GRAPH_RESULTS = "text/turtle"
+TIMED_OUT = "timed out"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One benchmarked request: a SPARQL query (POSTed as a form) or a GET of our JSON API."""
+
+    name: str
+    url: str
+    query: str | None = None
+    accept: str = "application/json"
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        headers = {"Accept": self.accept}
+        if self.query is None:
+            return client.get(self.url, headers=headers)
+        return client.post(self.url, data={"query": self.query}, headers=headers)
+
+
+@dataclass
+class Timing:
+    """Latencies of one request on one contestant in one mode, or why there are none."""
+
+    contestant: str
+    request: str
+    mode: str
+    latencies: list[float] = field(default_factory=list)
+    error: str | None = None
+    note: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """An error other than slowness: the contestant answered wrongly or not at all."""
+        return self.error is not None and self.error != TIMED_OUT
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies)
+
+    @property
+    def p99(self) -> float:
+        """Nearest-rank 99th percentile (with fewer than 100 samples, the slowest)."""
+        ordered = sorted(self.latencies)
+        return ordered[math.ceil(0.99 * len(ordered)) - 1]
+
+
+def describe_answer(request: Request, response: httpx.Response) -> str:
+    """What came back, to compare contestants: rows for SELECT, bytes and media type otherwise."""
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    if request.accept == SELECT_RESULTS and media_type == SELECT_RESULTS:
+        return f"{len(response.json()['results']['bindings'])} rows"
+    served = "" if media_type == request.accept else f" as {media_type or 'no media type'}"
+    return f"{len(response.content)} bytes{served}"
+
+
+def warm_up(request: Request, client: httpx.Client) -> tuple[str | None, str]:
+    """One untimed call: (an error, or None; what came back)."""
+    try:
+        response = request.send(client)
+    except httpx.TimeoutException:
+        return TIMED_OUT, ""
+    except httpx.HTTPError as error:
+        return f"request failed: {error}", ""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}: {response.text.strip()[:120]}", ""
+    return None, describe_answer(request, response)
+
+
+def _timed_calls(
+    request: Request, client: httpx.Client, count: int, deadline: float, latencies: list[float]
+) -> str | None:
+    """Up to ``count`` calls before ``deadline``, appending each latency; the first error stops it."""
+    for _ in range(count):
+        if time.monotonic() >= deadline:
+            return None
+        start = time.perf_counter()
+        try:
+            response = request.send(client)
+            response.read()
+        except httpx.TimeoutException:
+            return TIMED_OUT
+        except httpx.HTTPError as error:
+            return f"request failed: {error}"
+        if response.status_code != 200:
+            return f"HTTP {response.status_code}"
+        latencies.append(time.perf_counter() - start)
+    return None
+
+
+def sequential(
+    contestant: str, request: Request, *, iterations: int, budget: float, timeout: float
+) -> Timing:
+    """One client, one request after another: latency without contention."""
+    timing = Timing(contestant, request.name, "sequential")
+    with httpx.Client(timeout=timeout) as client:
+        timing.error, timing.note = warm_up(request, client)
+        if timing.error is None:
+            timing.error = _timed_calls(
+                request, client, iterations, time.monotonic() + budget, timing.latencies
+            )
+    return timing
+
+
+def concurrent(
+    contestant: str, request: Request, *, clients: int, iterations: int, budget: float, timeout: float
+) -> Timing:
+    """``clients`` threads, each with its own connection, sending ``iterations`` requests each."""
+    timing = Timing(contestant, request.name, f"{clients} clients")
+    with httpx.Client(timeout=timeout) as client:
+        timing.error, timing.note = warm_up(request, client)
+    if timing.error is not None:
+        return timing
+    deadline = time.monotonic() + budget
+    start_together = threading.Barrier(clients)
+
+    def client_loop() -> str | None:
+        with httpx.Client(timeout=timeout) as client:
+            start_together.wait(timeout=timeout)
+            return _timed_calls(request, client, iterations, deadline, timing.latencies)
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        errors = [error for error in pool.map(lambda _: client_loop(), range(clients)) if error]
+    timing.error = errors[0] if errors else None
+    return timing
