@@ -294,3 +294,48 @@ def data_files() -> None:
     """Print the bundled data files (for scripts that load them elsewhere)."""
     for path in bundled_files():
         click.echo(str(path))
+
+
+@main.command()
+@click.option(
+    "--host",
+    envvar="STANCEGRAPH_HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on [env STANCEGRAPH_HOST].",
+)
+@click.option(
+    "--port",
+    envvar="STANCEGRAPH_PORT",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free one) [env STANCEGRAPH_PORT].",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    envvar="STANCEGRAPH_STORE",
+    help="Serve this on-disk store (queries run in worker processes with a deadline) [env STANCEGRAPH_STORE].",
+)
+@click.option(
+    "--endpoint",
+    envvar="STANCEGRAPH_ENDPOINT",
+    help="Relay to this SPARQL endpoint instead [env STANCEGRAPH_ENDPOINT].",
+)
+def serve(host: str, port: int, store_path: Path | None, endpoint: str | None) -> None:
+    """Serve /sparql, the JSON API (/api, /docs) and the linked-data pages (/id) over HTTP.
+
+    With no --store or --endpoint it serves the bundled data from memory.
+    Logs one line per request. More settings (CORS origins, page size,
+    timeouts) come from STANCEGRAPH_* environment variables.
+
+    \b
+    Example:
+      stancegraph serve --port 8000
+    """
+    from api.server import serve as run_server
+    from api.settings import Settings
+
+    run_server(Settings.from_env(host=host, port=port, store=store_path, endpoint=endpoint))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 
+from api.server import running
+from api.settings import Settings
 from graph.loading import bundled_files, bundled_store, load_files
 from graph.store import LocalStore, RemoteStore, Store, open_disk_store
 from tests.servers import oxigraph_server
@@ -47,3 +51,35 @@ def any_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         remote = RemoteStore(request.getfixturevalue("remote_endpoint"))
         yield remote
         remote.close()
+
+
+@pytest.fixture(scope="session")
+def serve() -> Iterator[Callable[..., str]]:
+    """Start the real service (uvicorn on a free loopback port, in a thread) and return its base URL.
+
+    ``serve(endpoint=..., store=..., ...)`` takes :class:`api.settings.Settings` fields;
+    one server runs per distinct set of settings, and all stop at the end of the session.
+    """
+    with ExitStack() as stack:
+        started: dict[tuple[tuple[str, object], ...], str] = {}
+
+        def start(**settings: object) -> str:
+            key = tuple(sorted(settings.items()))
+            if key not in started:
+                started[key] = stack.enter_context(running(Settings(host="127.0.0.1", port=0, **settings)))  # type: ignore[arg-type]
+            return started[key]
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def server_url(serve: Callable[..., str]) -> str:
+    """The base URL of the service on the bundled data, e.g. ``http://127.0.0.1:41234``."""
+    return serve()
+
+
+@pytest.fixture
+def http(server_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client for the service on the bundled data (relative URLs: ``http.get("/api/stats")``)."""
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        yield client

@@ -1,0 +1,43 @@
+"""What routes share: the settings, the store and the query executor, all held by the app.
+
+``create_app`` puts them on ``app.state`` when the app starts; routes ask for
+them through these functions, and tests replace them with
+``app.dependency_overrides`` instead of patching globals.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.catalog import Catalog
+from api.execution import Executor
+from api.settings import Settings
+from graph.store import Store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_executor(request: Request) -> Executor:
+    executor: Executor = request.app.state.executor
+    return executor
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_catalog(store: StoreDep) -> Catalog:
+    return Catalog(store)
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]

@@ -1,0 +1,193 @@
+"""Running SPARQL off the event loop and streaming the serialised answer back.
+
+An :class:`Executor` takes a :class:`~graph.query_pool.QueryJob` (the query,
+the dataset, and the format the client accepts for each kind of result) and
+returns an :class:`Answer`: the kind of result and its bytes as they are
+written. Three executors share this shape:
+
+* :class:`ThreadExecutor` runs pyoxigraph in worker threads (it releases the
+  GIL), for the in-memory and on-disk stores;
+* :class:`PoolExecutor` hands the job to a :class:`~graph.query_pool.QueryPool`
+  of worker processes, which can kill a query that passes its deadline;
+* :class:`~api.proxy.ProxyExecutor` relays the job to a remote endpoint.
+
+The threaded ones talk to the loop through a :class:`_Pipe` with a bounded
+number of chunks in flight, so a slow client slows the serialiser instead of
+filling memory, and a client that goes away stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, cast
+
+import pyoxigraph as ox
+
+from graph.errors import QuerySyntaxError, StancegraphError
+from graph.query_pool import NotAcceptableError, QueryJob, QueryPool
+from graph.query_pool import _answer as answer_job  # the worker's own loop body, reused in a thread
+
+CHUNKS_IN_FLIGHT = 8
+
+
+@dataclass
+class Answer:
+    """A query's answer: ``kind`` is ``select``, ``ask`` or ``graph``; ``chunks`` its serialised bytes."""
+
+    kind: str
+    chunks: AsyncIterator[bytes]
+
+
+class Executor(ABC):
+    """Runs jobs without blocking the event loop."""
+
+    @abstractmethod
+    async def execute(self, job: QueryJob) -> Answer:
+        """Start ``job``; return once the kind of result is known and the first bytes are ready.
+
+        Errors found before any byte is written (syntax, no acceptable format,
+        timeouts) are raised here, so they become proper error responses.
+        """
+
+    async def aclose(self) -> None:  # noqa: B027 - most executors hold nothing to release
+        """Release threads, processes or connections."""
+
+
+class _ConsumerGone(Exception):
+    """The client stopped reading: the worker thread abandons the answer."""
+
+
+class _Pipe:
+    """Messages from a worker thread to the event loop, at most ``depth`` in flight.
+
+    The thread side speaks the message protocol of :mod:`graph.query_pool`
+    (``("start", kind)``, ``("chunk", bytes)``, ``("end", None)``,
+    ``("error", kind, text)``), plus ``("raise", exception)``.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, depth: int = CHUNKS_IN_FLIGHT) -> None:
+        self._loop = loop
+        self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self._slots = threading.Semaphore(depth)
+        self._closed = threading.Event()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        """Thread side: hand over one message, waiting while ``depth`` are unread."""
+        self._slots.acquire()
+        if self._closed.is_set():
+            self._slots.release()
+            raise _ConsumerGone
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, message)
+
+    async def receive(self) -> tuple[Any, ...]:
+        message = await self._queue.get()
+        self._slots.release()
+        return message
+
+    def close(self) -> None:
+        """Loop side: stop reading; a thread waiting to send is woken and gives up."""
+        self._closed.set()
+        self._slots.release()
+
+
+def _raise_error(message: tuple[Any, ...]) -> None:
+    if message[0] == "raise":
+        raise message[1]
+    _, kind, text = message
+    if kind == "syntax":
+        raise QuerySyntaxError(text)
+    if kind == "not-acceptable":
+        raise NotAcceptableError(text)
+    raise StancegraphError(text)
+
+
+async def _chunks(pipe: _Pipe, first: bytes | None) -> AsyncIterator[bytes]:
+    try:
+        if first is None:
+            return
+        yield first
+        while True:
+            message = await pipe.receive()
+            if message[0] == "end":
+                return
+            if message[0] != "chunk":
+                _raise_error(message)
+            yield message[1]
+    finally:
+        pipe.close()
+
+
+class _Threaded(Executor):
+    """Runs ``_work`` in a thread pool of its own and streams what it sends."""
+
+    def __init__(self, workers: int) -> None:
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+
+    @abstractmethod
+    def _work(self, job: QueryJob, pipe: _Pipe) -> None:
+        """In a worker thread: answer ``job`` by sending messages down ``pipe``."""
+
+    def _guarded(self, job: QueryJob, pipe: _Pipe) -> None:
+        try:
+            self._work(job, pipe)
+        except _ConsumerGone:
+            return
+        except BaseException as error:  # the loop must hear of every failure
+            try:
+                pipe.send(("raise", error))
+            except _ConsumerGone:
+                return
+
+    async def execute(self, job: QueryJob) -> Answer:
+        pipe = _Pipe(asyncio.get_running_loop())
+        asyncio.get_running_loop().run_in_executor(self._threads, self._guarded, job, pipe)
+        try:
+            start = await pipe.receive()
+            if start[0] != "start":
+                _raise_error(start)
+            first = await pipe.receive()
+            if first[0] not in ("chunk", "end"):
+                _raise_error(first)
+        except BaseException:
+            pipe.close()
+            raise
+        return Answer(kind=start[1], chunks=_chunks(pipe, first[1] if first[0] == "chunk" else None))
+
+    async def aclose(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+class ThreadExecutor(_Threaded):
+    """Queries a pyoxigraph store in this process. No deadline: a thread cannot be stopped."""
+
+    def __init__(self, store: ox.Store, *, workers: int = 4) -> None:
+        super().__init__(workers)
+        self._store = store
+
+    def _work(self, job: QueryJob, pipe: _Pipe) -> None:
+        answer_job(self._store, job, cast(Connection, pipe))
+
+
+class PoolExecutor(_Threaded):
+    """Queries through worker processes, each query bounded by the pool's deadline."""
+
+    def __init__(self, pool: QueryPool) -> None:
+        super().__init__(pool.size)
+        self._pool = pool
+
+    def _work(self, job: QueryJob, pipe: _Pipe) -> None:
+        answer = self._pool.run(job)
+        try:
+            pipe.send(("start", answer.kind))
+            for chunk in answer.chunks:
+                pipe.send(("chunk", chunk))
+            pipe.send(("end", None))
+        finally:
+            if isinstance(answer.chunks, Generator):
+                answer.chunks.close()  # an abandoned answer hands its worker back (or replaces it) now

@@ -1,0 +1,46 @@
+"""``/api/actors``: states, organisations and people, with their stances and claims."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Request
+
+from api.dependencies import CatalogDep
+from api.models import Actor, ActorDetail, Page
+from api.pagination import PageDep, paginate
+from api.routes import api_router, one
+from ontology import SG
+
+router = api_router("actors")
+
+
+@router.get("", response_model=Page[Actor])
+def list_actors(
+    request: Request,
+    catalog: CatalogDep,
+    page: PageDep,
+    kind: Annotated[
+        str | None, Query(description="Only this kind, e.g. State or Person (case-insensitive).")
+    ] = None,
+) -> Page[Actor]:
+    """Every actor, by label."""
+    actors = catalog.nodes(SG.Actor)
+    if kind:
+        actors = [actor for actor in actors if actor.kind.lower() == kind.lower()]
+    return paginate(request, actors, page)
+
+
+@router.get("/{id}", response_model=ActorDetail)
+def get_actor(
+    catalog: CatalogDep, id: Annotated[str, Path(description="The actor's id, e.g. `us`.")]
+) -> ActorDetail:
+    """One actor with its positions, the claims it makes and the claims made about it."""
+    node = catalog.node("actor", id, SG.Actor)
+    actor = one(catalog.nodes(SG.Actor, node=node), "actor", id)
+    return ActorDetail(
+        **actor.model_dump(),
+        positions=catalog.positions(actor=node),
+        claims=catalog.claims(claimant=node),
+        claims_about=catalog.claims_about(node),
+    )

@@ -1,0 +1,42 @@
+"""``/api/clauses``: the points of each draft, who stands where on them, and how they changed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Request
+
+from api.dependencies import CatalogDep
+from api.models import Clause, ClauseDetail, Page
+from api.pagination import PageDep, paginate
+from api.routes import api_router, one, pinned
+from ontology import SG
+
+router = api_router("clauses")
+
+
+@router.get("", response_model=Page[Clause])
+def list_clauses(
+    request: Request,
+    catalog: CatalogDep,
+    page: PageDep,
+    document: Annotated[str | None, Query(description="Only the clauses of this draft (its id).")] = None,
+) -> Page[Clause]:
+    """Every clause, by draft and point number."""
+    draft = pinned("document", document, lambda value: catalog.node("draft", value, SG.Draft))
+    return paginate(request, catalog.clauses(draft=draft), page)
+
+
+@router.get("/{id}", response_model=ClauseDetail)
+def get_clause(
+    catalog: CatalogDep, id: Annotated[str, Path(description="The clause's id, e.g. `plan-28-amnesty`.")]
+) -> ClauseDetail:
+    """One clause with its supporters, opponents, lineage across drafts and the claims about it."""
+    node = catalog.node("clause", id, SG.Clause)
+    return ClauseDetail(
+        **one(catalog.clauses(clause=node), "clause", id).model_dump(),
+        supporters=catalog.positions(target=node, stance=SG.Support),
+        opponents=catalog.positions(target=node, stance=SG.Opposition),
+        lineage=catalog.lineage(node),
+        claims_about=catalog.claims_about(node),
+    )

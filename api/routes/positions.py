@@ -1,0 +1,44 @@
+"""``/api/positions``: every stance, filterable, each with its quote, source, date and certainty."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pyoxigraph as ox
+from fastapi import Query, Request
+
+from api.dependencies import CatalogDep
+from api.models import Certainty, Page, Position, Stance
+from api.pagination import PageDep, paginate
+from api.routes import api_router, pinned
+from ontology import SG
+
+router = api_router("positions")
+
+
+@router.get("", response_model=Page[Position])
+def list_positions(
+    request: Request,
+    catalog: CatalogDep,
+    page: PageDep,
+    actor: Annotated[
+        str | None, Query(description="Only this actor's positions (its id, e.g. `us`).")
+    ] = None,
+    clause: Annotated[str | None, Query(description="Only positions on this clause (its id).")] = None,
+    stance: Annotated[Stance | None, Query(description="Only support or only opposition.")] = None,
+    document: Annotated[
+        str | None, Query(description="Only positions on this draft or its clauses (its id).")
+    ] = None,
+    certainty: Annotated[
+        Certainty | None, Query(description="Only stated, reported or believed positions.")
+    ] = None,
+) -> Page[Position]:
+    """Positions, by actor then target. Filters combine with AND."""
+    positions = catalog.positions(
+        actor=pinned("actor", actor, lambda value: catalog.node("actor", value, SG.Actor)),
+        target=pinned("clause", clause, lambda value: catalog.node("clause", value, SG.Clause)),
+        document=pinned("document", document, lambda value: catalog.node("draft", value, SG.Draft)),
+        stance=ox.NamedNode(stance.iri) if stance else None,
+        certainty=ox.NamedNode(certainty.iri) if certainty else None,
+    )
+    return paginate(request, positions, page)

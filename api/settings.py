@@ -1,0 +1,94 @@
+"""How the service is configured: one frozen object, from options and ``STANCEGRAPH_*`` variables.
+
+Options given on the command line (or in Python) win over the environment, so
+a container can set defaults that one run still overrides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.errors import StancegraphError
+
+
+class SettingsError(StancegraphError):
+    """An environment variable or option with a value the service cannot use."""
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    """A comma-separated list (origins, endpoint IRIs)."""
+    return tuple(origin.strip() for origin in text.split(",") if origin.strip())
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be between 0 and 65535 (0: any free port)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service can be told. Each field has an env var ``STANCEGRAPH_<FIELD>``."""
+
+    host: str = field(default="127.0.0.1", metadata={"env": "HOST", "parse": str})
+    port: int = field(default=8000, metadata={"env": "PORT", "parse": _port})
+    store: Path | None = field(default=None, metadata={"env": "STORE", "parse": Path})
+    endpoint: str | None = field(default=None, metadata={"env": "ENDPOINT", "parse": str})
+    cors_origins: tuple[str, ...] = field(default=("*",), metadata={"env": "CORS_ORIGINS", "parse": _origins})
+    max_page_size: int = field(default=500, metadata={"env": "MAX_PAGE_SIZE", "parse": _positive_int})
+    endpoint_timeout: float = field(default=30.0, metadata={"env": "ENDPOINT_TIMEOUT", "parse": _seconds})
+    query_workers: int = field(default=4, metadata={"env": "QUERY_WORKERS", "parse": _positive_int})
+    query_timeout: float = field(default=30.0, metadata={"env": "QUERY_TIMEOUT", "parse": _seconds})
+    allowed_services: tuple[str, ...] = field(
+        default=(), metadata={"env": "ALLOWED_SERVICES", "parse": _origins}
+    )
+
+    def __post_init__(self) -> None:
+        if self.store is not None and self.endpoint:
+            raise SettingsError("give a store directory or an endpoint URL, not both")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``STANCEGRAPH_*`` variables, then ``overrides`` (``None`` overrides are ignored).
+
+        >>> Settings.from_env({"STANCEGRAPH_PORT": "9000"}, host="0.0.0.0").port
+        9000
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in dataclasses.fields(cls):
+            name = f"STANCEGRAPH_{item.metadata['env']}"
+            text = environ.get(name, "").strip()
+            if text:
+                parse: Callable[[str], Any] = item.metadata["parse"]
+                try:
+                    values[item.name] = parse(text)
+                except ValueError as error:
+                    raise SettingsError(f"{name}={text!r}: {error}") from None
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)
+
+    @staticmethod
+    def env_vars() -> dict[str, str]:
+        """Field name -> environment variable, for documentation and its drift test."""
+        return {item.name: f"STANCEGRAPH_{item.metadata['env']}" for item in dataclasses.fields(Settings)}

@@ -1,0 +1,242 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (queries only), mountable in any FastAPI app.
+
+* ``GET ?query=``, ``POST`` form-encoded, ``POST application/sparql-query``;
+  ``default-graph-uri`` and ``named-graph-uri`` set the dataset.
+* The answer's format comes from ``format=`` (or its aliases ``output=``,
+  ``results=``, which SPARQLWrapper sends) if given, else from ``Accept``;
+  a type the answer cannot take is a 406, never a mislabelled body.
+* Without a query: a SPARQL service description for RDF types, the YASGUI
+  editor for browsers.
+* Updates are refused with 403; unknown parameters with 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from api.dependencies import get_executor
+from api.execution import Executor
+from api.negotiation import GRAPHS, HTML, SOLUTIONS, Format
+from api.pages import editor_page
+from api.problems import PROBLEM_RESPONSES, ProblemError
+from api.service_description import service_description
+from graph.query_pool import NotAcceptableError, QueryJob
+from graph.sparql_guard import refuse_remote_access
+
+router = APIRouter(tags=["SPARQL"])
+
+FORMAT_PARAMETERS = ("format", "output", "results")
+DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+UPDATE_PARAMETERS = ("update", "using-graph-uri", "using-named-graph-uri")
+QUERY_MEDIA_TYPE = "application/sparql-query"
+UPDATE_MEDIA_TYPE = "application/sparql-update"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+READ_ONLY = "this endpoint answers queries only; SPARQL Update is not accepted here (the data is read-only)"
+
+
+@dataclass
+class ProtocolRequest:
+    """The protocol parameters of one request, however they were sent."""
+
+    query: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]], *, allowed: Iterable[str]) -> ProtocolRequest:
+        """Collect ``pairs``; refuse updates (403), unknown names and repeated queries (400)."""
+        pairs = list(pairs)
+        names = {name for name, _ in pairs}
+        if names & set(UPDATE_PARAMETERS):
+            raise ProblemError(403, READ_ONLY, slug="update-forbidden")
+        unknown = sorted(names - set(allowed))
+        if unknown:
+            raise ProblemError(
+                400,
+                f"unknown parameter(s): {', '.join(unknown)}; this endpoint takes {', '.join(allowed)}",
+                slug="unknown-parameter",
+                parameters=unknown,
+            )
+        request = cls()
+        for name, value in pairs:
+            if name == "query":
+                if request.query is not None:
+                    raise ProblemError(400, "give one query per request", slug="repeated-query")
+                request.query = value
+            elif name in DATASET_PARAMETERS:
+                _check_iri(name, value)
+                (request.default_graphs if name == DATASET_PARAMETERS[0] else request.named_graphs).append(
+                    value
+                )
+            else:
+                request.formats.append(value)
+        if request.query is not None and not request.query.strip():
+            raise ProblemError(400, "the query is empty", slug="query-syntax")
+        return request
+
+
+def _check_iri(parameter: str, value: str) -> None:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        raise ProblemError(
+            400,
+            f"{parameter}: {value!r} is not an absolute IRI",
+            slug="invalid-parameter",
+            parameters=[parameter],
+        ) from None
+
+
+def _named(request: ProtocolRequest, table_solutions: bool) -> Format | None:
+    table = SOLUTIONS if table_solutions else GRAPHS
+    return next((f for f in map(table.named, request.formats) if f is not None), None)
+
+
+def _formats(request: ProtocolRequest, accept: str | None) -> tuple[Format | None, Format | None]:
+    """The format for a SELECT/ASK answer and for a graph answer, or ``None`` where none is acceptable."""
+    if request.formats:
+        solutions, graphs = _named(request, True), _named(request, False)
+    else:
+        solutions, graphs = SOLUTIONS.negotiate(accept), GRAPHS.negotiate(accept)
+    if solutions is None and graphs is None:
+        raise _not_acceptable(request, accept, "no format asked for can be served")
+    return solutions, graphs
+
+
+def _not_acceptable(request: ProtocolRequest, accept: str | None, reason: str) -> ProblemError:
+    asked = f"format={','.join(request.formats)}" if request.formats else f"Accept: {accept or '*/*'}"
+    return ProblemError(
+        406,
+        f"{reason} ({asked}). SELECT and ASK answers are available as {', '.join(SOLUTIONS.served())}; "
+        f"CONSTRUCT and DESCRIBE answers as {', '.join(GRAPHS.served())}",
+        slug="not-acceptable",
+        available={"select": SOLUTIONS.served(), "graph": GRAPHS.served()},
+    )
+
+
+async def answer(request: Request, protocol: ProtocolRequest, executor: Executor) -> Response:
+    """Run the query (or describe the service) and stream the answer in the negotiated format."""
+    accept = request.headers.get("accept")
+    if protocol.query is None:
+        return _without_query(request, protocol, accept)
+    refuse_remote_access(protocol.query, allowed_services=request.app.state.settings.allowed_services)
+    solutions, graphs = _formats(protocol, accept)
+    job = QueryJob(
+        protocol.query,
+        solutions_format=solutions.attribute if solutions else None,
+        graph_format=graphs.attribute if graphs else None,
+        default_graph=tuple(protocol.default_graphs) or None,
+        named_graphs=tuple(protocol.named_graphs) or None,
+    )
+    try:
+        result = await executor.execute(job)
+    except NotAcceptableError as error:
+        raise _not_acceptable(protocol, accept, str(error)) from None
+    chosen = graphs if result.kind == "graph" else solutions
+    assert chosen is not None
+    return StreamingResponse(result.chunks, media_type=chosen.media_type, headers={"Vary": "Accept"})
+
+
+def _without_query(request: Request, protocol: ProtocolRequest, accept: str | None) -> Response:
+    choice: Format | str | None = (
+        _named(protocol, False) if protocol.formats else GRAPHS.negotiate_with(accept, [HTML])
+    )
+    if choice == HTML:
+        return editor_page(request)
+    if not isinstance(choice, Format):
+        raise _not_acceptable(protocol, accept, "a service description is RDF")
+    endpoint = str(request.url.replace(query=""))
+    body = ox.serialize(service_description(endpoint), format=choice.rdf_format)
+    return Response(body, media_type=choice.media_type, headers={"Vary": "Accept"})
+
+
+ExecutorDep = Annotated[Executor, Depends(get_executor)]
+GET_PARAMETERS = ("query", *DATASET_PARAMETERS, *FORMAT_PARAMETERS)
+
+
+@router.get("/sparql", responses=PROBLEM_RESPONSES, summary="Query (SPARQL 1.1 Protocol, GET)")
+async def sparql_get(
+    request: Request,
+    executor: ExecutorDep,
+    query: Annotated[
+        str | None,
+        Query(
+            description="A SPARQL query. Without it: the service description or, for a browser, a query editor."
+        ),
+    ] = None,
+    default_graph_uri: Annotated[
+        list[str], Query(alias="default-graph-uri", description="A graph for the default graph (repeatable).")
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+    named_graph_uri: Annotated[
+        list[str], Query(alias="named-graph-uri", description="A named graph the query may use (repeatable).")
+    ] = [],  # noqa: B006
+    format: Annotated[
+        str | None,
+        Query(
+            description="Overrides Accept: json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, n3, or a media type. Aliases: output, results."
+        ),
+    ] = None,
+) -> Response:
+    """Answer a query given in the URL. The answer's media type follows `Accept` (or `format`)."""
+    protocol = ProtocolRequest.from_pairs(request.query_params.multi_items(), allowed=GET_PARAMETERS)
+    return await answer(request, protocol, executor)
+
+
+_POST_BODY = {
+    "requestBody": {
+        "content": {
+            FORM_MEDIA_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string"},
+                        "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["query"],
+                }
+            },
+            QUERY_MEDIA_TYPE: {"schema": {"type": "string"}},
+        }
+    }
+}
+
+
+@router.post(
+    "/sparql",
+    responses=PROBLEM_RESPONSES,
+    openapi_extra=_POST_BODY,
+    summary="Query (SPARQL 1.1 Protocol, POST)",
+)
+async def sparql_post(request: Request, executor: ExecutorDep) -> Response:
+    """Answer a query sent form-encoded, or directly as `application/sparql-query`."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    url_pairs = request.query_params.multi_items()
+    if media_type == UPDATE_MEDIA_TYPE:
+        raise ProblemError(403, READ_ONLY, slug="update-forbidden")
+    if media_type not in (FORM_MEDIA_TYPE, QUERY_MEDIA_TYPE):
+        raise ProblemError(
+            415,
+            f"send the query as {FORM_MEDIA_TYPE} or {QUERY_MEDIA_TYPE}, not {media_type or 'no content type'}",
+            slug="unsupported-media-type",
+        )
+    try:
+        body = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProblemError(400, "the request body is not UTF-8", slug="invalid-body") from None
+    if media_type == QUERY_MEDIA_TYPE:
+        pairs = [*url_pairs, ("query", body)]
+    else:
+        pairs = [*url_pairs, *parse_qsl(body, keep_blank_values=True)]
+    protocol = ProtocolRequest.from_pairs(pairs, allowed=GET_PARAMETERS)
+    if protocol.query is None:
+        raise ProblemError(400, "a POST must carry a query", slug="missing-query")
+    return await answer(request, protocol, executor)
