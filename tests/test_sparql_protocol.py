@@ -110,7 +110,10 @@ def _send(http: httpx.Client, how: str, query: str, accept: str, **params: str) 
     if how == "form":
         return http.post("/sparql", data={"query": query, **params}, headers=headers)
     return http.post(
-        "/sparql", content=query.encode(), params=params, headers={**headers, "Content-Type": "application/sparql-query"}
+        "/sparql",
+        content=query.encode(),
+        params=params,
+        headers={**headers, "Content-Type": "application/sparql-query"},
     )
 
 
@@ -171,7 +174,9 @@ def test_construct_in_every_rdf_format(http: httpx.Client, fmt: object) -> None:
         ("results", "json", "application/sparql-results+json"),
     ],
 )
-def test_format_parameter_overrides_accept(http: httpx.Client, parameter: str, value: str, media_type: str) -> None:
+def test_format_parameter_overrides_accept(
+    http: httpx.Client, parameter: str, value: str, media_type: str
+) -> None:
     response = _send(http, "get", SELECT, "text/html", **{parameter: value})
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media_type
@@ -192,16 +197,16 @@ def test_format_json_means_json_ld_for_a_graph(http: httpx.Client) -> None:
 
 def test_form_body_is_decoded_once(http: httpx.Client) -> None:
     """A literal %41 in the query stays %41 (decoding twice would make it A)."""
-    response = http.post(
-        "/sparql", data={"query": 'SELECT ("%41" AS ?x) {}'}, headers={"Accept": "text/csv"}
-    )
+    response = http.post("/sparql", data={"query": 'SELECT ("%41" AS ?x) {}'}, headers={"Accept": "text/csv"})
     assert response.text.splitlines()[1] == "%41"
 
 
 def test_large_results_stream(http: httpx.Client) -> None:
     query = "SELECT ?a ?b ?c ?d WHERE { ?a ?b ?c . ?d a ?e } LIMIT 100000"
     started = time.perf_counter()
-    with http.stream("GET", "/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}) as response:
+    with http.stream(
+        "GET", "/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}
+    ) as response:
         assert response.status_code == 200
         assert "content-length" not in response.headers  # chunked: not buffered whole
         chunks = response.iter_bytes()
@@ -236,7 +241,9 @@ def test_a_slow_query_does_not_block_the_event_loop(http: httpx.Client, server_u
 def test_dataset_parameters_are_honoured(http: httpx.Client) -> None:
     everything = "ASK { ?s ?p ?o }"
     assert http.get("/sparql", params={"query": everything}).json()["boolean"] is True
-    elsewhere = http.get("/sparql", params={"query": everything, "default-graph-uri": "http://example.org/none"})
+    elsewhere = http.get(
+        "/sparql", params={"query": everything, "default-graph-uri": "http://example.org/none"}
+    )
     assert elsewhere.json()["boolean"] is False
     named = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
     response = http.post("/sparql", data={"query": named, "named-graph-uri": "http://example.org/none"})
@@ -245,7 +252,9 @@ def test_dataset_parameters_are_honoured(http: httpx.Client) -> None:
 
 @pytest.mark.parametrize("question", competency_questions(), ids=lambda q: q.name)
 def test_competency_questions_through_sparql(http: httpx.Client, question: CompetencyQuestion) -> None:
-    response = http.post("/sparql", data={"query": question.query}, headers={"Accept": "application/sparql-results+json"})
+    response = http.post(
+        "/sparql", data={"query": question.query}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200
     solutions = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
     variables = projected(question.query)
@@ -278,7 +287,9 @@ def _problem(response: httpx.Response, status: int, *words: str) -> dict[str, ob
         (SELECT, None, "pdf"),
     ],
 )
-def test_unservable_types_are_406(http: httpx.Client, query: str, accept: str | None, format_: str | None) -> None:
+def test_unservable_types_are_406(
+    http: httpx.Client, query: str, accept: str | None, format_: str | None
+) -> None:
     params = {"query": query, **({"format": format_} if format_ else {})}
     response = http.get("/sparql", params=params, headers={"Accept": accept} if accept else {})
     body = _problem(response, 406, "text/csv", "text/turtle")
@@ -300,7 +311,9 @@ def test_syntax_error_is_400_with_message_and_position(http: httpx.Client) -> No
         ({"query": ASK, "default-graph-uri": "not an iri"}, ("default-graph-uri",)),
     ],
 )
-def test_bad_parameters_are_400_naming_them(http: httpx.Client, params: dict[str, str], words: tuple[str, ...]) -> None:
+def test_bad_parameters_are_400_naming_them(
+    http: httpx.Client, params: dict[str, str], words: tuple[str, ...]
+) -> None:
     _problem(http.get("/sparql", params=params), 400, *words)
 
 
@@ -318,7 +331,10 @@ def test_two_queries_are_400(http: httpx.Client) -> None:
 def test_updates_are_403(http: httpx.Client, data: str, content_type: str) -> None:
     response = http.post("/sparql", content=data.encode(), headers={"Content-Type": content_type})
     _problem(response, 403, "Update")
-    assert http.get("/sparql", params={"query": "ASK { <http://a> <http://b> <http://c> }"}).json()["boolean"] is False
+    assert (
+        http.get("/sparql", params={"query": "ASK { <http://a> <http://b> <http://c> }"}).json()["boolean"]
+        is False
+    )
 
 
 def test_service_calls_are_403(http: httpx.Client) -> None:
@@ -327,7 +343,11 @@ def test_service_calls_are_403(http: httpx.Client) -> None:
 
 
 def test_other_body_types_are_415(http: httpx.Client) -> None:
-    _problem(http.post("/sparql", content=b"{}", headers={"Content-Type": "application/json"}), 415, "application/sparql-query")
+    _problem(
+        http.post("/sparql", content=b"{}", headers={"Content-Type": "application/json"}),
+        415,
+        "application/sparql-query",
+    )
 
 
 def test_other_methods_are_405(http: httpx.Client) -> None:
@@ -359,7 +379,9 @@ def test_csv_service_description_is_406(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("accept", [FIREFOX, CHROME, SAFARI])
-def test_a_browser_gets_the_editor_from_our_own_files(http: httpx.Client, server_url: str, accept: str) -> None:
+def test_a_browser_gets_the_editor_from_our_own_files(
+    http: httpx.Client, server_url: str, accept: str
+) -> None:
     response = http.get("/sparql", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -378,10 +400,17 @@ def test_a_browser_gets_the_editor_from_our_own_files(http: httpx.Client, server
 
 def test_cors_on_reads(http: httpx.Client) -> None:
     origin = {"Origin": "https://yasgui.example"}
-    assert http.get("/sparql", params={"query": ASK}, headers=origin).headers["access-control-allow-origin"] == "*"
+    assert (
+        http.get("/sparql", params={"query": ASK}, headers=origin).headers["access-control-allow-origin"]
+        == "*"
+    )
     preflight = http.options(
         "/sparql",
-        headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -413,7 +442,9 @@ def proxy(serve: Callable[..., str], server_url: str) -> str:
         (CONSTRUCT, FIREFOX, "application/rdf+xml"),
     ],
 )
-def test_proxy_relays_with_the_negotiated_type(proxy: str, server_url: str, query: str, accept: str, media_type: str) -> None:
+def test_proxy_relays_with_the_negotiated_type(
+    proxy: str, server_url: str, query: str, accept: str, media_type: str
+) -> None:
     relayed = httpx.get(f"{proxy}/sparql", params={"query": query}, headers={"Accept": accept})
     direct = httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": accept})
     assert relayed.status_code == 200

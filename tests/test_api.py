@@ -1,0 +1,322 @@
+"""The JSON API over real HTTP: every route, paging, problems, and agreement with the competency answers."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(response: httpx.Response, status: int, *words: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    for word in words:
+        assert word in body["detail"], body["detail"]
+    return body  # type: ignore[no-any-return]
+
+
+def _every(http: httpx.Client, url: str, **params: object) -> list[dict[str, object]]:
+    """Follow ``next`` links to the end; check the totals add up."""
+    items: list[dict[str, object]] = []
+    page = http.get(url, params=params).json()
+    total = page["total"]
+    while True:
+        assert page["total"] == total
+        items.extend(page["items"])
+        if page["next"] is None:
+            break
+        page = http.get(page["next"]).json()
+    assert len(items) == total
+    return items
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/actors", "/api/clauses", "/api/documents", "/api/positions", "/api/claims"]
+)
+def test_lists_paginate_with_next_links(http: httpx.Client, path: str) -> None:
+    everything = http.get(path, params={"limit": 500}).json()
+    paged = _every(http, path, limit=3)
+    assert paged == everything["items"]
+    assert everything["total"] > 3
+    for item in paged:
+        assert {"id", "iri", "label"} <= item.keys()
+        assert str(item["iri"]).endswith(f"/{item['id']}")
+
+
+def test_next_links_keep_the_filters(http: httpx.Client, server_url: str) -> None:
+    page = http.get("/api/positions", params={"stance": "opposition", "limit": 2}).json()
+    assert page["next"].startswith(server_url) and "stance=opposition" in page["next"]
+    assert page["previous"] is None
+    second = http.get(page["next"]).json()
+    assert second["previous"] is not None and second["offset"] == 2
+    assert all(
+        p["stance"] == "opposition" for p in _every(http, "/api/positions", stance="opposition", limit=2)
+    )
+
+
+def test_actor_with_positions_and_claims(http: httpx.Client) -> None:
+    putin = http.get("/api/actors/putin").json()
+    assert putin["label"] == "Putin" and putin["kind"] == "Person"
+    assert [(p["stance"], p["target"]["id"]) for p in putin["positions"]] == [
+        ("opposition", "european-counter-proposal")
+    ]
+    assert {c["id"] for c in putin["claims"]} == {
+        "claim-putin-europe-no-desire",
+        "claim-putin-unacceptable-demands",
+    }
+    assert "claim-official-us-influenced-by-russia" in {c["id"] for c in putin["claims_about"]}
+
+
+def test_clause_with_supporters_opponents_and_lineage(http: httpx.Client) -> None:
+    amnesty = http.get("/api/clauses/plan-28-amnesty").json()
+    assert amnesty["draft"]["id"] == "plan-28-point"
+    assert amnesty["supporters"] == []
+    assert {(p["actor"]["label"], p["certainty"]) for p in amnesty["opponents"]} == {
+        ("Europe", "stated"),
+        ("Ukraine", "believed"),
+        ("United States", "believed"),
+    }
+    assert {(c["kind"], c["draft"]["id"]) for c in amnesty["lineage"]} == {
+        ("removed", "european-counter-proposal"),
+        ("removed", "plan-19-point-geneva"),
+    }
+    reconfirmed = http.get("/api/clauses/european-sovereignty").json()
+    assert [(c["previous"]["id"], c["new"]["id"]) for c in reconfirmed["lineage"]] == [
+        ("plan-28-sovereignty", "european-sovereignty")
+    ]
+
+
+def test_document_with_clauses_creators_and_revisions(http: httpx.Client) -> None:
+    plan = http.get("/api/documents/plan-28-point").json()
+    assert plan["point_count"] == 28 and plan["leaked_on"] == "2025-11-20"
+    assert {c["label"] for c in plan["creators"]} == {"United States", "Russia"}
+    assert {d["id"] for d in plan["revised_by"]} == {"european-counter-proposal", "plan-19-point-geneva"}
+    assert len(plan["clauses"]) == 11
+    geneva = http.get("/api/documents/plan-19-point-geneva").json()
+    assert [r["id"] for r in geneva["revision_of"]] == ["plan-28-point"]
+    assert geneva["is_public"] is False and geneva["certainty"] == "believed"
+    assert {c["kind"] for c in geneva["changes"]} == {"removed", "added"}
+
+
+def test_diff_28_point_to_european_counter_proposal(http: httpx.Client) -> None:
+    diff = http.get("/api/documents/plan-28-point/diff/european-counter-proposal").json()
+    assert diff["base"]["id"] == "plan-28-point" and diff["inverted"] is False
+    [reworded] = diff["reworded"]
+    assert reworded["previous"]["wording"] == "Ukraine’s sovereignty will be confirmed"
+    assert reworded["new"]["wording"] == "Ukraine’s sovereignty will be reconfirmed"
+    [removed] = diff["removed"]
+    assert removed["previous"]["id"] == "plan-28-amnesty" and removed["new"] is None
+    assert "absolves all war crimes" in removed["quote"]
+    assert diff["added"] == [] and diff["kept"] == []
+
+
+def test_diff_read_backwards(http: httpx.Client) -> None:
+    diff = http.get("/api/documents/european-counter-proposal/diff/plan-28-point").json()
+    assert diff["inverted"] is True
+    assert [c["new"]["id"] for c in diff["added"]] == ["plan-28-amnesty"]
+    assert diff["reworded"][0]["new"]["wording"] == "Ukraine’s sovereignty will be confirmed"
+
+
+def test_diff_between_unrelated_drafts_is_404(http: httpx.Client) -> None:
+    _problem(http.get("/api/documents/european-counter-proposal/diff/plan-19-point-geneva"), 404, "revision")
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"clause": "plan-28-amnesty", "stance": "opposition"}, {"europe", "ukraine", "us"}),
+        ({"clause": "plan-28-amnesty", "certainty": "believed"}, {"ukraine", "us"}),
+        ({"document": "plan-19-point-geneva", "stance": "support"}, {"us", "ukraine"}),
+        ({"actor": "russia"}, {"russia"}),
+    ],
+)
+def test_position_filters(http: httpx.Client, params: dict[str, str], expected: set[str]) -> None:
+    positions = _every(http, "/api/positions", **params)
+    assert {p["actor"]["id"] for p in positions} == expected  # type: ignore[index]
+    for position in positions:
+        assert position["quote"] and position["source"]["label"] and position["certainty"]  # type: ignore[index]
+
+
+def test_positions_carry_their_evidence(http: httpx.Client) -> None:
+    [position] = _every(http, "/api/positions", actor="us", clause="plan-28-amnesty")
+    assert position["quote"] == "removes the clause allowing amnesty for war crimes"
+    assert position["source"]["id"] == "roff-us-russian-peace-plan"  # type: ignore[index]
+    assert position["certainty"] == "believed" and position["date"] is None
+
+
+def test_claims_filters(http: httpx.Client) -> None:
+    roff = _every(http, "/api/claims", claimant="charlotte-roff")
+    assert len(roff) == 15 and all(c["claimant"]["id"] == "charlotte-roff" for c in roff)  # type: ignore[index]
+    about = _every(http, "/api/claims", about="plan-28-amnesty")
+    assert {c["id"] for c in about} == {"claim-roff-amnesty-war-crimes", "claim-roff-children"}
+    children = next(c for c in about if c["id"] == "claim-roff-children")
+    assert {a["id"] for a in children["about"]} == {"plan-28-amnesty", "ukraine", "russia"}  # type: ignore[union-attr]
+    assert {c["id"] for c in _every(http, "/api/claims", certainty="reported")} >= {
+        "claim-vance-europe-security"
+    }
+
+
+def test_graph_for_the_viewer(http: httpx.Client) -> None:
+    graph = http.get("/api/graph").json()
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    assert (
+        nodes["plan-28-amnesty"]["group"] == "clause" and nodes["plan-28-amnesty"]["draft"] == "plan-28-point"
+    )
+    assert nodes["us"]["group"] == "actor" and nodes["plan-28-point"]["group"] == "draft"
+    stance = next(e for e in graph["edges"] if e["id"] == "position-europe-opposes-amnesty")
+    assert (stance["source"], stance["relation"], stance["target"]) == (
+        "europe",
+        "opposes",
+        "plan-28-amnesty",
+    )
+    assert stance["certainty"] == "stated" and stance["source_document"] == "roff-us-russian-peace-plan"
+    assert all(e["source"] in nodes and e["target"] in nodes for e in graph["edges"])
+    assert {e["relation"] for e in graph["edges"]} >= {
+        "supports",
+        "opposes",
+        "isPartOf",
+        "wasRevisionOf",
+        "revises",
+    }
+
+
+def test_stats(http: httpx.Client) -> None:
+    stats = http.get("/api/stats").json()
+    assert stats["drafts"] == 3 and stats["positions"] == 14 and stats["triples"] > 900
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/actors/nobody",
+        "/api/clauses/nobody",
+        "/api/documents/nobody",
+        "/api/actors/plan-28-point",
+        "/api/actors/a%20b",
+    ],
+)
+def test_unknown_ids_are_404_naming_them(http: httpx.Client, path: str) -> None:
+    identifier = path.rsplit("/", 1)[1].replace("%20", " ")
+    body = _problem(http.get(path), 404, repr(identifier))
+    assert body["id"] == identifier
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/positions", {"stance": "maybe"}, "stance"),
+        ("/api/positions", {"certainty": "sure"}, "certainty"),
+        ("/api/positions", {"actor": "nobody"}, "actor"),
+        ("/api/positions", {"clause": "plan-28-point"}, "clause"),
+        ("/api/clauses", {"document": "us"}, "document"),
+        ("/api/claims", {"about": "nothing-at-all"}, "about"),
+        ("/api/actors", {"limit": 0}, "limit"),
+        ("/api/actors", {"limit": 501}, "limit"),
+        ("/api/actors", {"offset": -1}, "offset"),
+    ],
+)
+def test_bad_parameters_are_422_naming_them(
+    http: httpx.Client, path: str, params: dict[str, object], parameter: str
+) -> None:
+    body = _problem(http.get(path, params=params), 422, f"{parameter}:")
+    assert [e["parameter"] for e in body["errors"]] == [parameter]  # type: ignore[union-attr]
+
+
+def test_other_problems(http: httpx.Client) -> None:
+    _problem(http.get("/api/actors", headers={"Accept": "text/csv"}), 406, "application/json")
+    _problem(http.post("/api/actors"), 405, "POST")
+    _problem(http.get("/api/nothing"), 404, "/api/nothing")
+
+
+# ---------------------------------------------------------------- the API agrees with the competency answers
+
+
+def test_api_agrees_with_competency_question_08(http: httpx.Client) -> None:
+    """Who opposes the amnesty, and how sure is the source? (tests/competency/08-...)"""
+    opponents = http.get("/api/clauses/plan-28-amnesty").json()["opponents"]
+    assert {(p["actor"]["label"], p["certainty"]) for p in opponents} == {
+        ("Europe", "stated"),
+        ("Ukraine", "believed"),
+        ("United States", "believed"),
+    }
+
+
+def test_api_agrees_with_competency_question_15(http: httpx.Client) -> None:
+    """Which drafts revise the 28-point plan? (tests/competency/15-...)"""
+    revised_by = http.get("/api/documents/plan-28-point").json()["revised_by"]
+    assert {d["label"] for d in revised_by} == {"European counter-proposal", "19-point Geneva draft"}
+
+
+# ---------------------------------------------------------------- OpenAPI and docs
+
+
+def test_openapi_describes_the_models(http: httpx.Client) -> None:
+    spec = http.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for model in ("Position", "ClauseDetail", "DocumentDiff", "StanceGraph", "Problem", "Stats"):
+        assert model in schemas
+    position = schemas["Position"]["properties"]
+    assert position["quote"]["description"] and position["certainty"]
+    for path in (
+        "/api/actors",
+        "/api/actors/{id}",
+        "/api/documents/{a}/diff/{b}",
+        "/api/positions",
+        "/sparql",
+        "/id/{name}",
+    ):
+        assert path in spec["paths"]
+    responses = spec["paths"]["/api/actors/{id}"]["get"]["responses"]
+    assert PROBLEM in responses["404"]["content"]
+
+
+def test_docs_use_no_cdn(http: httpx.Client, server_url: str) -> None:
+    page = http.get("/docs").text
+    for url in re.findall(r"""(?:src|href)=["']([^"']+)""", page):
+        assert url.startswith("/"), url
+        assert http.get(url).status_code == 200
+    assert "cdn" not in page
+
+
+# ---------------------------------------------------------------- stancegraph serve
+
+
+def test_serve_command_logs_one_line_per_request() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "STANCEGRAPH_PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--host", "127.0.0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/stats?probe=1")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
+                time.sleep(0.1)
+        assert response.json()["drafts"] == 3
+    finally:
+        process.terminate()
+        log, _ = process.communicate(timeout=10)
+    assert len(re.findall(r'"GET /api/stats\?probe=1 HTTP/1.1" 200', log)) == 1
