@@ -32,7 +32,8 @@
   );
   const actorSelect = $("filter-actor");
   const searchInput = $("search-input");
-  let focused = null;
+  const initial = paramsFromURL();
+  let focused = nodeById.has(initial.get("focus")) ? initial.get("focus") : null;
 
   /** The filters as sets of allowed values (null: everything allowed) and an actor id or "". */
   function readControls() {
@@ -235,8 +236,15 @@
     }
     focused = id;
     network.selectNodes([id]);
-    network.focus(id, { scale: Math.max(network.getScale(), 1), animation: { duration: 400, easingFunction: "easeInOutQuad" } });
     showPanel(...nodeDetails(id));
+    // On a phone the panel is a bottom sheet: bring the node to the middle of what is left above it.
+    const sheet = getComputedStyle(panel).position === "fixed";
+    const covered = sheet ? container.getBoundingClientRect().bottom - panel.getBoundingClientRect().top : 0;
+    network.focus(id, {
+      scale: Math.max(network.getScale(), 1),
+      offset: { x: 0, y: -Math.max(0, covered) / 2 },
+      animation: { duration: 400, easingFunction: "easeInOutQuad" },
+    });
     writeURL(readControls());
   }
 
@@ -327,14 +335,13 @@
     network.setOptions({ physics: { enabled: false } });
     network.fit();
     loading.hidden = true;
-    const focus = paramsFromURL().get("focus");
-    if (focus && nodeById.has(focus)) focusNode(focus);
+    if (focused) focusNode(focused);
     settled({ layoutMs: performance.now() - start });
   }
   if (data.nodes.length) network.once("stabilizationIterationsDone", settle);
   else settle();
 
-  writeControls(paramsFromURL());
+  writeControls(initial);
   apply();
 
   // For tests and for the curious, from the browser console.

@@ -1,0 +1,584 @@
+"""The graph viewer in a real browser (Debian's chromium driven by Playwright) against the real server.
+
+Every page records its requests, console errors and dialogs: a test fails if the
+page talks to any host but the loopback server (or, opened from disk, to
+anything at all), logs an error, or lets data run as code. Screenshots go to
+``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from api.server import running
+from api.settings import Settings
+from graph.cli import main
+from graph.loading import bundled_files
+from graph.projection import stance_graph
+from graph.store import LocalStore
+from graph.viewer import GraphPayload, graph_payload, render_viewer
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
+HOSTILE_QUOTE = '<b onmouseover=alert(3)>quote</b> & "</script><script>alert(4)</script>'
+# A state with a hostile label opposing a real clause, through a position whose label and quote
+# try to close the script element the data lives in. It conforms to the shapes.
+HOSTILE_TURTLE = """\
+@prefix : <https://w3id.org/stancegraph/id/> .
+@prefix sg: <https://w3id.org/stancegraph/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+:hostile a sg:State ; rdfs:label "<img src=x onerror=alert(1)>"@en .
+:position-hostile-opposes-amnesty a sg:Position ;
+    rdfs:label "</script><script>alert(2)</script>"@en ;
+    sg:actor :hostile ; sg:stance sg:Opposition ; sg:target :plan-28-amnesty ;
+    sg:quote "<b onmouseover=alert(3)>quote</b> & \\"</script><script>alert(4)</script>"@en ;
+    dct:source :roff-us-russian-peace-plan ;
+    sg:certainty sg:Stated .
+"""
+EUROPEAN = "european-counter-proposal"
+
+
+# ---------------------------------------------------------------- servers and browser
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """The service on a free loopback port, with the bundled data."""
+    with running(Settings(port=0)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service over an on-disk store: the bundled data plus the hostile Turtle above."""
+    folder = tmp_path_factory.mktemp("hostile")
+    turtle = folder / "hostile.ttl"
+    turtle.write_text(HOSTILE_TURTLE, encoding="utf-8")
+    # Through the CLI, which lets go of the store before the server's workers open it.
+    loaded = CliRunner().invoke(
+        main, ["load", "--store", str(folder / "store"), *map(str, bundled_files()), str(turtle)]
+    )
+    assert loaded.exit_code == 0, loaded.output
+    with running(Settings(port=0, store=folder / "store")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def api_graph(server: str) -> GraphPayload:
+    graph: GraphPayload = httpx.get(f"{server}/api/graph", timeout=30).json()
+    return graph
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("STANCEGRAPH_CHROMIUM") or shutil.which("chromium")
+    if executable is None:
+        pytest.fail("no chromium: install Debian's chromium package or set STANCEGRAPH_CHROMIUM")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """An open viewer page and everything it did."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def evaluate(self, script: str, argument: Any = None) -> Any:
+        return self.page.evaluate(script, argument)
+
+    def visible(self) -> dict[str, list[dict[str, Any]]]:
+        """The nodes and edges not hidden, with the fields the filters look at."""
+        return self.evaluate(
+            """() => ({
+                nodes: stancegraph.nodes.get({filter: (n) => !n.hidden, fields: ['id', 'category', 'draft']}),
+                edges: stancegraph.edges.get({
+                    filter: (e) => !e.hidden,
+                    fields: ['id', 'from', 'to', 'relation', 'stance', 'certainty', 'document'],
+                }),
+            })"""
+        )
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+    def assert_clean(self, *, allowed_origin: str | None) -> None:
+        """No error, no dialog, and no request anywhere but ``allowed_origin`` (or the file itself)."""
+        assert self.errors == []
+        assert self.dialogs == []
+        if allowed_origin is None:
+            assert all(url.startswith("file://") for url in self.requests), self.requests
+        else:
+            origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in self.requests}
+            assert origins == {allowed_origin}, self.requests
+
+
+OpenViewer = Callable[..., Visit]
+
+
+@pytest.fixture
+def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
+    """Open a URL in a fresh browser context, record what the page does, and wait for the layout."""
+    contexts = []
+
+    def open_(url: str, *, viewport: dict[str, int] = LAPTOP, timeout_ms: float = 30_000) -> Visit:
+        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        visit = Visit(page)
+        page.on("request", lambda request: visit.requests.append(request.url))
+        page.on("requestfailed", lambda request: visit.errors.append(f"failed: {request.url}"))
+        page.on("pageerror", lambda error: visit.errors.append(f"page error: {error}"))
+        page.on("console", lambda message: message.type == "error" and visit.errors.append(message.text))
+        page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        page.evaluate("stancegraph.ready")
+        return visit
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def dom_point(visit: Visit, script: str, argument: Any) -> tuple[float, float]:
+    """Page coordinates of a canvas point that ``script`` computes from the vis network."""
+    point = visit.evaluate(
+        f"""(argument) => {{
+            const network = stancegraph.network;
+            const canvasPoint = ({script})(network, argument);
+            const dom = network.canvasToDOM(canvasPoint);
+            const box = document.getElementById('graph').getBoundingClientRect();
+            return [box.left + dom.x, box.top + dom.y];
+        }}""",
+        argument,
+    )
+    return point[0], point[1]
+
+
+def edge_point(visit: Visit, edge_id: str) -> tuple[float, float]:
+    # vis draws curved edges; its edge type knows where the curve passes.
+    return dom_point(visit, "(network, id) => network.body.edges[id].edgeType.getPoint(0.45)", edge_id)
+
+
+def node_point(visit: Visit, node_id: str) -> tuple[float, float]:
+    return dom_point(visit, "(network, id) => network.getPositions([id])[id]", node_id)
+
+
+def panel_text(visit: Visit) -> str:
+    return visit.page.locator("#panel").inner_text()
+
+
+# ---------------------------------------------------------------- the served page
+
+
+@pytest.mark.browser
+def test_page_loads_cleanly_from_the_server_alone(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    visit.assert_clean(allowed_origin=server)
+    assert any("/viewer/static/vis-network.min.js" in url for url in visit.requests)
+    visit.screenshot("viewer-laptop")
+
+
+@pytest.mark.browser
+def test_it_draws_every_node_and_edge_of_api_graph(
+    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    counts = visit.evaluate(
+        """() => ({
+            nodes: stancegraph.nodes.getIds().sort(), edges: stancegraph.edges.getIds().sort(),
+            drawnNodes: stancegraph.network.body.nodeIndices.length,
+            drawnEdges: stancegraph.network.body.edgeIndices.length,
+        })"""
+    )
+    assert counts["nodes"] == sorted(node["id"] for node in api_graph["nodes"])
+    assert counts["edges"] == sorted(edge["id"] for edge in api_graph["edges"])
+    assert counts["drawnNodes"] == len(api_graph["nodes"])
+    assert counts["drawnEdges"] == len(api_graph["edges"])
+
+
+@pytest.mark.browser
+def test_draft_filter_shows_one_draft_in_place_and_in_the_url(
+    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    positions = "() => stancegraph.network.getPositions(stancegraph.nodes.getIds())"
+    before = visit.evaluate(positions)
+    visit.page.get_by_role("checkbox", name="28-point peace plan").uncheck()
+    visit.page.get_by_role("checkbox", name="19-point Geneva draft").uncheck()
+    shown = visit.visible()
+
+    clauses = {node["id"]: node["draft"] for node in shown["nodes"] if node["category"] == "clause"}
+    assert clauses and set(clauses.values()) == {EUROPEAN}
+    assert {node["id"] for node in shown["nodes"] if node["category"] == "draft"} == {EUROPEAN}
+    expected = {edge["id"] for edge in api_graph["edges"] if edge["document"] == EUROPEAN}
+    assert {edge["id"] for edge in shown["edges"] if edge["stance"]} == expected
+    assert visit.evaluate(positions) == before  # nothing moved
+    assert f"draft={EUROPEAN}" in visit.page.url
+    visit.screenshot("viewer-european-only")
+
+    shared = open_viewer(visit.page.url)
+    assert shared.visible() == shown
+    assert shared.page.get_by_role("checkbox", name="28-point peace plan").is_checked() is False
+
+
+def _check(visit: Visit, name: str) -> None:
+    visit.page.get_by_role("checkbox", name=name, exact=True).uncheck()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("action", "keeps"),
+    [
+        (lambda v: v.page.select_option("#filter-actor", "europe"), lambda e: e["from"] == "europe"),
+        (lambda v: _check(v, "supports"), lambda e: e["relation"] == "opposes"),
+        (lambda v: _check(v, "stated"), lambda e: e["certainty"] != "stated"),
+    ],
+    ids=["actor", "stance", "certainty"],
+)
+def test_filters_keep_exactly_the_matching_stances(
+    open_viewer: OpenViewer,
+    server: str,
+    api_graph: GraphPayload,
+    action: Callable[[Visit], None],
+    keeps: Callable[[dict[str, Any]], bool],
+) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    action(visit)
+    stances = [
+        {**e, "from": e["source"]} for e in api_graph["edges"] if e["relation"] in ("supports", "opposes")
+    ]
+    expected = {edge["id"] for edge in stances if keeps(edge)}
+    shown = {edge["id"] for edge in visit.visible()["edges"] if edge["stance"]}
+    assert expected and shown == expected
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_hovering_and_clicking_an_edge_shows_its_evidence(
+    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+) -> None:
+    edge = next(e for e in api_graph["edges"] if e["id"] == "position-europe-opposes-amnesty")
+    visit = open_viewer(f"{server}/viewer")
+    x, y = edge_point(visit, edge["id"])
+    visit.page.mouse.move(x, y)
+    card = visit.page.locator("#evidence")
+    card.wait_for(state="visible")
+    assert edge["quote"] in card.inner_text()
+    assert "opposes" in card.inner_text()
+    visit.screenshot("viewer-edge-hover")
+
+    visit.page.mouse.click(x, y)
+    text = panel_text(visit)
+    for expected in (edge["quote"], edge["source_label"], "stated", "Certainty"):
+        assert expected in text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("node", "json_path"),
+    [
+        ("europe", "/api/actors/europe"),
+        ("plan-28-amnesty", "/api/clauses/plan-28-amnesty"),
+        (EUROPEAN, f"/api/documents/{EUROPEAN}"),
+    ],
+)
+def test_clicking_a_node_opens_its_panel_with_working_links(
+    open_viewer: OpenViewer, server: str, node: str, json_path: str
+) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    visit.page.mouse.click(*node_point(visit, node))
+    panel = visit.page.locator("#panel")
+    panel.wait_for(state="visible")
+    hrefs = panel.locator(".links a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+    assert hrefs == [json_path, f"/id/{node}"]
+    for href in hrefs:
+        assert httpx.get(f"{server}{href}", timeout=30).status_code == 200
+    assert f"focus={node}" in visit.page.url
+
+
+@pytest.mark.browser
+def test_focus_parameter_and_search_bring_a_node_into_view(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer?focus=ukraine")
+    assert visit.evaluate("() => stancegraph.network.getSelectedNodes()") == ["ukraine"]
+    assert visit.page.locator("#panel h2").inner_text() == "Ukraine"
+
+    visit.page.fill("#search-input", "amnesty")
+    visit.page.press("#search-input", "Enter")
+    assert "amnesty" in visit.page.locator("#panel h2").inner_text()
+    assert visit.evaluate("() => stancegraph.network.getSelectedNodes()") == ["plan-28-amnesty"]
+
+
+@pytest.mark.browser
+def test_phone_width_uses_bottom_sheets(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer", viewport=PHONE)
+    assert visit.page.locator("#controls").is_hidden()
+    visit.screenshot("viewer-phone")
+    visit.page.get_by_role("button", name="Filters & legend").click()
+    assert visit.page.locator("#controls").is_visible()
+    visit.screenshot("viewer-phone-filters")
+    visit.page.get_by_role("button", name="Filters & legend").click()
+
+    visit.page.fill("#search-input", "Europe")
+    visit.page.press("#search-input", "Enter")
+    box = visit.page.locator("#panel").bounding_box()
+    assert box is not None
+    assert box["width"] == PHONE["width"]
+    assert box["y"] + box["height"] == pytest.approx(PHONE["height"], abs=1)
+    visit.screenshot("viewer-phone-panel")
+    visit.assert_clean(allowed_origin=server)
+
+
+# ---------------------------------------------------------------- hostile data
+
+
+@pytest.mark.browser
+def test_hostile_labels_and_quotes_stay_text(open_viewer: OpenViewer, hostile_server: str) -> None:
+    html = httpx.get(f"{hostile_server}/viewer", timeout=30).text
+    assert "<img src=x" not in html and "<b onmouseover" not in html
+
+    visit = open_viewer(f"{hostile_server}/viewer?focus=hostile")
+    assert visit.page.locator("#panel h2").inner_text() == HOSTILE_LABEL
+    assert HOSTILE_QUOTE in panel_text(visit)
+    assert visit.page.locator("#filter-actor option[value=hostile]").inner_text() == HOSTILE_LABEL
+    x, y = edge_point(visit, "position-hostile-opposes-amnesty")
+    visit.page.mouse.move(x, y)
+    visit.page.locator("#evidence").wait_for(state="visible")
+    assert HOSTILE_QUOTE in visit.page.locator("#evidence").inner_text()
+    assert visit.evaluate("() => document.querySelectorAll('img, b, [onerror], [onmouseover]').length") == 0
+    visit.page.wait_for_timeout(200)  # let any injected handler fire
+    visit.assert_clean(allowed_origin=hostile_server)
+
+
+# ---------------------------------------------------------------- the standalone file
+
+
+def hostile_payload(store: LocalStore) -> GraphPayload:
+    """The bundled graph with Europe's label and one of its quotes replaced by markup."""
+    payload = graph_payload(stance_graph(store))
+    next(node for node in payload["nodes"] if node["id"] == "europe")["label"] = HOSTILE_LABEL
+    next(edge for edge in payload["edges"] if edge["source"] == "europe")["quote"] = HOSTILE_QUOTE
+    return payload
+
+
+def _offline(visit_file: Callable[[Path], Visit], path: Path) -> Visit:
+    visit = visit_file(path)
+    visit.assert_clean(allowed_origin=None)
+    assert visit.requests == [path.as_uri()]
+    return visit
+
+
+@pytest.fixture
+def open_file(open_viewer: OpenViewer) -> Callable[..., Visit]:
+    def open_(path: Path, **options: Any) -> Visit:
+        return open_viewer(path.as_uri(), **options)
+
+    return open_
+
+
+@pytest.mark.browser
+def test_standalone_file_opens_offline(
+    open_file: Callable[..., Visit], tmp_path: Path, bundled: LocalStore
+) -> None:
+    out = tmp_path / "stances.html"
+    result = CliRunner().invoke(main, ["view", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    visit = _offline(open_file, out)
+    expected = graph_payload(stance_graph(bundled))
+    assert visit.evaluate("() => [stancegraph.nodes.length, stancegraph.edges.length]") == [
+        len(expected["nodes"]),
+        len(expected["edges"]),
+    ]
+    visit.page.fill("#search-input", "Europe")
+    visit.page.press("#search-input", "Enter")
+    assert (
+        visit.page.locator("#panel .links a").get_attribute("href")
+        == "https://w3id.org/stancegraph/id/europe"
+    )
+    visit.screenshot("viewer-standalone")
+
+
+@pytest.mark.browser
+def test_standalone_file_keeps_hostile_labels_as_text(
+    open_file: Callable[..., Visit], tmp_path: Path, bundled: LocalStore
+) -> None:
+    out = tmp_path / "hostile.html"
+    out.write_text(render_viewer(hostile_payload(bundled), standalone=True), encoding="utf-8")
+    visit = _offline(open_file, out)
+    visit.evaluate("() => stancegraph.focusNode('europe')")
+    assert visit.page.locator("#panel h2").inner_text() == HOSTILE_LABEL
+    assert HOSTILE_QUOTE in panel_text(visit)
+    assert visit.evaluate("() => document.querySelectorAll('img, b').length") == 0
+    visit.assert_clean(allowed_origin=None)
+
+
+def synthetic_payload(*, nodes: int, edges: int, drafts: int = 3, seed: int = 1) -> GraphPayload:
+    """A random graph of the viewer's shape: every clause in a draft, stances skewed to a few actors."""
+    rng = random.Random(seed)
+    kinds = [
+        ("State", "state"),
+        ("Person", "person"),
+        ("ThinkTank", "think-tank"),
+        ("GovernmentBody", "government body"),
+    ]
+    actors = nodes // 5
+    clauses = nodes - actors - drafts
+
+    def node(
+        identifier: str, group: str, kind: str, kind_label: str, draft: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "id": identifier,
+            "iri": f"urn:x:{identifier}",
+            "label": f"{kind_label} {identifier}",
+            "group": group,
+            "kind": kind,
+            "kind_label": kind_label,
+            "draft": draft,
+        }
+
+    def edge(identifier: str, source: str, target: str, relation: str, **evidence: Any) -> dict[str, Any]:
+        empty = dict.fromkeys(
+            ("quote", "source_document", "source_label", "date", "certainty", "document", "position")
+        )
+        return {
+            "id": identifier,
+            "source": source,
+            "target": target,
+            "relation": relation,
+            **empty,
+            **evidence,
+        }
+
+    graph: dict[str, list[dict[str, Any]]] = {
+        "nodes": [node(f"draft-{d}", "draft", "Draft", "draft") for d in range(drafts)]
+        + [node(f"actor-{a}", "actor", *rng.choice(kinds)) for a in range(actors)]
+        + [node(f"clause-{c}", "clause", "Clause", "clause", f"draft-{c % drafts}") for c in range(clauses)],
+        "edges": [
+            edge(f"part-{c}", f"clause-{c}", f"draft-{c % drafts}", "isPartOf") for c in range(clauses)
+        ],
+    }
+    for i in range(edges - clauses):
+        clause = rng.randrange(clauses)
+        actor = i if i < actors else min(int(rng.paretovariate(0.8)), actors) - 1
+        graph["edges"].append(
+            edge(
+                f"position-{i}",
+                f"actor-{actor}",
+                f"clause-{clause}",
+                rng.choice(["supports", "opposes"]),
+                quote=f"quote {i}",
+                source_document="article",
+                source_label="An article",
+                certainty=rng.choice(["stated", "reported", "believed"]),
+                document=f"draft-{clause % drafts}",
+                position=f"position-{i}",
+            )
+        )
+    return graph  # type: ignore[return-value]
+
+
+@pytest.mark.browser
+def test_two_thousand_nodes_and_ten_thousand_edges_render_and_filter(
+    open_file: Callable[..., Visit], tmp_path: Path
+) -> None:
+    payload = synthetic_payload(nodes=2000, edges=10_000)
+    out = tmp_path / "big.html"
+    started = time.perf_counter()
+    out.write_text(render_viewer(payload, standalone=True), encoding="utf-8")
+    rendered = time.perf_counter() - started
+    started = time.perf_counter()
+    visit = open_file(out, timeout_ms=180_000)
+    loaded = time.perf_counter() - started
+    layout_ms = visit.evaluate("stancegraph.ready")["layoutMs"]
+    assert visit.evaluate("() => [stancegraph.nodes.length, stancegraph.edges.length]") == [2000, 10_000]
+
+    filter_ms = visit.evaluate(
+        """async () => {
+            const started = performance.now();
+            const drawn = new Promise((resolve) => stancegraph.network.once('afterDrawing', resolve));
+            const box = document.querySelector('input[name=draft][value="draft-0"]');
+            box.checked = false;
+            box.dispatchEvent(new Event('change', {bubbles: true}));
+            await drawn;
+            return performance.now() - started;
+        }"""
+    )
+    shown = visit.visible()
+    assert not any(node["draft"] == "draft-0" for node in shown["nodes"])
+    assert all(edge["document"] != "draft-0" for edge in shown["edges"])
+    print(
+        f"\n2,000 nodes / 10,000 edges: HTML {rendered:.2f} s, page ready {loaded:.1f} s "
+        f"(layout {layout_ms / 1000:.1f} s), draft filter {filter_ms:.0f} ms"
+    )
+    assert filter_ms < 5_000
+    visit.screenshot("viewer-2000-nodes")
+    visit.assert_clean(allowed_origin=None)
+
+
+# ---------------------------------------------------------------- without a browser
+
+
+def test_static_files_are_typed_versioned_and_cached(server: str) -> None:
+    page = httpx.get(f"{server}/viewer", timeout=30)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    urls = re.findall(r'(?:src|href)="(/viewer/static/[^"]+)"', page.text)
+    assert len(urls) == 3
+    for url in urls:
+        response = httpx.get(f"{server}{url}", timeout=30)
+        assert response.status_code == 200
+        assert response.headers["content-type"].split(";")[0] in ("text/javascript", "text/css")
+        assert "immutable" in response.headers["cache-control"]
+        again = httpx.get(f"{server}{url}", headers={"If-None-Match": response.headers["etag"]}, timeout=30)
+        assert again.status_code == 304
+    missing = httpx.get(f"{server}/viewer/static/nothing.js", timeout=30)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_data_is_escaped_in_the_page(bundled: LocalStore) -> None:
+    html = render_viewer(hostile_payload(bundled), standalone=False)
+    assert HOSTILE_LABEL not in html
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html  # in the JSON block
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # in the search list and the actor menu
+
+
+def test_an_edge_to_a_missing_node_is_an_error(bundled: LocalStore) -> None:
+    payload = graph_payload(stance_graph(bundled))
+    payload["edges"][0]["target"] = "nowhere"
+    with pytest.raises(ValueError, match="nowhere"):
+        render_viewer(payload, standalone=True)
