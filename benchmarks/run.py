@@ -223,6 +223,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows in a log file too
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         return run(args, args.workdir)

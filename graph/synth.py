@@ -16,7 +16,7 @@ derive them, so the file can go straight into ``oxigraph load`` or
 ``rdflib-endpoint`` and hold the same data as our loader makes of it.
 
 Everything comes from one ``random.Random(seed)``: the same arguments write the
-same bytes. Nothing bigger than one number per clause is kept in memory.
+same bytes. Only a few numbers per clause and a label per actor stay in memory.
 
 Measured: actors=1,000, clauses=10,000, drafts=20, seed=0 writes 1,000,867
 triples (80,116 positions; about 140 MB of N-Triples) in about 9 s and 30 MB.
