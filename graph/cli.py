@@ -284,8 +284,11 @@ def view(out: Path, store: Store) -> None:
 
     payload = graph_payload(stance_graph(store))
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(render_viewer(payload, standalone=True), encoding="utf-8")
-    partial.replace(out)
+    try:
+        partial.write_text(render_viewer(payload, standalone=True), encoding="utf-8")
+        partial.replace(out)
+    except OSError as error:
+        raise click.FileError(str(out), error.strerror) from None
     click.echo(f"wrote {out}: {len(payload['nodes'])} nodes, {len(payload['edges'])} edges", err=True)
 
 
