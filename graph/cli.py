@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
 from graph.export import FORMATS, export
-from graph.loading import bundled_files, load_files, prepare
+from graph.loading import load_files, prepare
 from graph.output import OUTPUT_FORMATS, render_rows
 from graph.store import Store, open_disk_store, open_store
 from graph.validation import validate_quads
@@ -209,14 +209,7 @@ def validate(files: tuple[Path, ...], store: Store) -> None:
     Example:
       stancegraph validate my-new-source.ttl
     """
-    quads = (
-        prepare(list(files))
-        if files
-        else [
-            ox.Quad(t.subject, t.predicate, t.object) for t in store.construct("CONSTRUCT WHERE { ?s ?p ?o }")
-        ]
-    )
-    report = validate_quads(quads)
+    report = validate_quads(prepare(list(files)) if files else store.all_quads())
     for violation in report.violations:
         click.echo(str(violation))
     click.echo(report.summary())
@@ -292,11 +285,36 @@ def view(out: Path, store: Store) -> None:
     click.echo(f"wrote {out}: {len(payload['nodes'])} nodes, {len(payload['edges'])} edges", err=True)
 
 
-@main.command(name="data-files", hidden=True)
-def data_files() -> None:
-    """Print the bundled data files (for scripts that load them elsewhere)."""
-    for path in bundled_files():
-        click.echo(str(path))
+@main.command()
+@click.option("--actors", type=click.IntRange(min=7), default=1000, show_default=True)
+@click.option("--clauses", type=click.IntRange(min=1), default=10000, show_default=True)
+@click.option("--drafts", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--hostile-labels", is_flag=True, help="Give one actor an HTML-looking label (escaping tests).")
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="A .nt or .ttl file."
+)
+def synth(actors: int, clauses: int, drafts: int, seed: int, hostile_labels: bool, out: Path) -> None:
+    """Write a synthetic graph of the same shape as the real one, for benchmarks and scale tests.
+
+    Skewed like real data (a few actors take most positions) and deterministic
+    by seed. The defaults write about one million triples.
+
+    \b
+    Example:
+      stancegraph synth --actors 1000 --clauses 10000 --drafts 20 --seed 0 --out synthetic.nt
+    """
+    from graph.synth import write_synthetic
+
+    if clauses < drafts:
+        raise click.BadParameter("need at least one clause per draft", param_hint="--clauses")
+    report = write_synthetic(
+        out, actors=actors, clauses=clauses, drafts=drafts, seed=seed, hostile_labels=hostile_labels
+    )
+    click.echo(
+        f"wrote {out}: {report.triples} triples ({report.actors} actors, {report.drafts} drafts, "
+        f"{report.clauses} clauses, {report.positions} positions, {report.claims} claims)"
+    )
 
 
 @main.command()

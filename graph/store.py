@@ -40,13 +40,17 @@ def bind_values(query: str, bindings: Mapping[str, Term | None]) -> str:
     pinned = {name: value for name, value in bindings.items() if value is not None}
     if not pinned:
         return query
-    match = _FIRST_GROUP.search(query)
-    if match is None:
-        raise ValueError("a query with bindings needs a WHERE clause")
     names = " ".join(f"?{name}" for name in pinned)
     values = " ".join(str(value) for value in pinned.values())
-    block = f" VALUES ({names}) {{ ({values}) }} "
-    return query[: match.end()] + block + query[match.end() :]
+    return inject_pattern(query, f"VALUES ({names}) {{ ({values}) }}")
+
+
+def inject_pattern(query: str, pattern: str) -> str:
+    """Put a graph pattern first in the query's first ``WHERE {`` group."""
+    match = _FIRST_GROUP.search(query)
+    if match is None:
+        raise ValueError("the query needs a WHERE clause")
+    return f"{query[: match.end()]} {pattern} {query[match.end() :]}"
 
 
 class Store(ABC):

@@ -1,24 +1,28 @@
-"""SHACL validation of data against ``ontology/shapes.ttl`` with pyshacl.
+"""SHACL validation of data against ``ontology/shapes.ttl``.
 
 The data is validated together with the vocabulary, so that the validator
-knows every sg:Person is an sg:Actor. pyshacl wants rdflib graphs; it gets them
-through oxrdflib, so the quads never leave Oxigraph's representation.
+knows every sg:Person is an sg:Actor. Core constraints run in pyshacl; the
+SHACL-SPARQL constraints (consistency of truthy edges and lineage) run in
+Oxigraph, which is thousands of times faster at them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
 import pyoxigraph as ox
 import rdflib
-from oxrdflib import OxigraphStore
 from pyshacl import validate as shacl_validate
 from rdflib.namespace import SH
 
 from graph.errors import ShapeViolationError
+from graph.store import inject_pattern
 from ontology import SHAPES_FILE, VOCABULARY_FILE
+
+RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,15 @@ class ValidationReport:
 
 
 @cache
-def _shapes_graph() -> rdflib.Graph:
-    return rdflib.Graph().parse(SHAPES_FILE, format="turtle")
+def _shapes() -> tuple[rdflib.Graph, tuple[SparqlConstraint, ...]]:
+    """The shapes for pyshacl (core constraints only) and the SPARQL constraints, split apart."""
+    shapes = rdflib.Graph().parse(SHAPES_FILE, format="turtle")
+    constraints = tuple(_sparql_constraints(shapes))
+    core = rdflib.Graph()
+    for triple in shapes:
+        if triple[1] != SH.sparql:
+            core.add(triple)
+    return core, constraints
 
 
 @cache
@@ -63,21 +74,66 @@ def vocabulary_quads() -> tuple[ox.Quad, ...]:
     return tuple(ox.parse(path=str(VOCABULARY_FILE), format=ox.RdfFormat.TURTLE))
 
 
-def _as_rdflib_graph(quads: Iterable[ox.Quad]) -> rdflib.Graph:
-    store = ox.Store()
-    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    store.extend(vocabulary_quads())
-    return rdflib.Graph(store=OxigraphStore(store=store), identifier=rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
+@dataclass(frozen=True)
+class SparqlConstraint:
+    """One sh:sparql constraint: its SELECT (with ``$this``), the class it targets, its message."""
+
+    target_class: str
+    select: str
+    message: str
+
+
+def _sparql_constraints(shapes: rdflib.Graph) -> Iterator[SparqlConstraint]:
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        prefixes = "".join(
+            f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>\n"
+            for source in shapes.objects(constraint, SH.prefixes)
+            for declaration in shapes.objects(source, SH.declare)
+        )
+        for target in shapes.objects(shape, SH.targetClass):
+            yield SparqlConstraint(
+                target_class=str(target),
+                select=prefixes + str(shapes.value(constraint, SH.select)),
+                message=str(shapes.value(constraint, SH.message)),
+            )
+
+
+def _check_sparql_constraints(store: ox.Store) -> list[Violation]:
+    """Run the SHACL-SPARQL constraints in Oxigraph, once per constraint for all focus nodes.
+
+    pyshacl runs them through rdflib's SPARQL engine once per focus node: 50 s for
+    6,000 triples, where Oxigraph takes milliseconds. Semantics are SHACL's: ``$this``
+    ranges over the SHACL instances of the target class, each row is a violation,
+    and ``{?var}`` in the message is replaced by the row's value.
+    """
+    violations = []
+    for constraint in _shapes()[1]:
+        target = f"$this a/<{RDFS_SUBCLASS}>* <{constraint.target_class}> ."
+        query = inject_pattern(constraint.select, target).replace("$this", "?this")
+        for row in store.query(query):  # type: ignore[union-attr]
+            message = re.sub(r"\{[?$](\w+)\}", lambda match: _term_text(row[match[1]]), constraint.message)  # noqa: B023
+            violations.append(
+                Violation(focus=row["this"].value, path=None, message=message, severity="Violation")
+            )
+    return violations
+
+
+def _term_text(term: object) -> str:
+    return "" if term is None else str(getattr(term, "value", term))
 
 
 def validate_quads(quads: Iterable[ox.Quad]) -> ValidationReport:
-    """Validate data (all in one graph) against the shapes."""
-    conforms, results, _text = shacl_validate(
-        _as_rdflib_graph(quads),
-        shacl_graph=_shapes_graph(),
-        inference="none",
-        abort_on_first=False,
-        allow_warnings=False,
+    """Validate data (all in one graph, with the vocabulary added) against the shapes."""
+    store = ox.Store()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    store.extend(vocabulary_quads())
+    # pyshacl is 30x faster on rdflib's own memory graph than through oxrdflib (2.9 s vs 88 s
+    # for 6,000 triples), because it makes many small pattern calls: give it a plain copy.
+    data = rdflib.Graph().parse(
+        data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()), format="nt"
+    )
+    _conforms, results, _text = shacl_validate(
+        data, shacl_graph=_shapes()[0], inference="none", abort_on_first=False, allow_warnings=False
     )
     violations = [
         Violation(
@@ -89,8 +145,9 @@ def validate_quads(quads: Iterable[ox.Quad]) -> ValidationReport:
         )
         for result in results.subjects(rdflib.RDF.type, SH.ValidationResult)
     ]
+    violations += _check_sparql_constraints(store)
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
-    return ValidationReport(conforms=bool(conforms), violations=violations)
+    return ValidationReport(conforms=not violations, violations=violations)
 
 
 def require_valid(quads: Iterable[ox.Quad]) -> ValidationReport:

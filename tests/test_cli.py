@@ -197,3 +197,21 @@ def test_graph_exports_hold_the_stance_edges(tmp_path: Path, graph_format: str) 
     graph = nx.read_graphml(out) if graph_format == "graphml" else nx.read_gexf(out)
     relations = [data.get("relation") for _, _, data in graph.edges(data=True)]
     assert relations.count("supports") == 7 and relations.count("opposes") == 7
+
+
+def test_synth_writes_a_graph_that_loads_and_conforms(tmp_path: Path) -> None:
+    out = tmp_path / "synthetic.nt"
+    result = run(
+        "synth", "--actors", "20", "--clauses", "60", "--drafts", "3", "--seed", "4", "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    triples = int(result.stdout.split(": ", 1)[1].split(" ", 1)[0])
+    assert sum(1 for line in out.read_text().splitlines() if line.strip()) == triples
+    assert run("validate", str(out)).returncode == 0
+
+
+def test_synth_refuses_impossible_sizes(tmp_path: Path) -> None:
+    result = run("synth", "--clauses", "2", "--drafts", "5", "--out", str(tmp_path / "x.nt"))
+    assert result.returncode == 2
+    assert "need at least one clause per draft" in result.stderr
+    assert not (tmp_path / "x.nt").exists()
