@@ -5,7 +5,7 @@ when the app starts (and closed when it stops) and kept on ``app.state``,
 where :mod:`api.dependencies` hands them to the routes.
 
 >>> app = create_app(Settings())
->>> sorted({route.path for route in app.routes} & {"/sparql", "/api/actors", "/id/{name}"})
+>>> sorted(set(app.openapi()["paths"]) & {"/sparql", "/api/actors", "/id/{name}"})
 ['/api/actors', '/id/{name}', '/sparql']
 """
 
@@ -21,12 +21,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import linked_data, problems, sparql
+from api import linked_data, problems, sparql, viewer
 from api.execution import Executor, PoolExecutor, ThreadExecutor
 from api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
 from api.proxy import ProxyExecutor
 from api.routes import analysis, routers
 from api.settings import Settings
+from graph.errors import StoreError
 from graph.query_pool import PooledStore, QueryPool
 from graph.store import LocalStore, RemoteStore, Store, open_store
 
@@ -53,7 +54,8 @@ def open_backend(settings: Settings) -> tuple[Store, Executor]:
             settings.endpoint, timeout=settings.endpoint_timeout
         )
     if settings.store is not None:
-        open_store(path=settings.store, read_only=True).close()  # a clear error if it is not a store
+        if not settings.store.is_dir():
+            raise StoreError(f"{settings.store}: no store directory here")
         pool = QueryPool(settings.store, workers=settings.query_workers, timeout=settings.query_timeout)
         return PooledStore(pool), PoolExecutor(pool)
     store = open_store()
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(analysis.router)
     app.include_router(linked_data.router)
+    app.include_router(viewer.router)
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

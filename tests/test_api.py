@@ -8,9 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+
+from api.settings import Settings
 
 PROBLEM = "application/problem+json"
 
@@ -320,3 +323,14 @@ def test_serve_command_logs_one_line_per_request() -> None:
         process.terminate()
         log, _ = process.communicate(timeout=10)
     assert len(re.findall(r'"GET /api/stats\?probe=1 HTTP/1.1" 200', log)) == 1
+
+
+def test_every_setting_is_documented() -> None:
+    root = Path(__file__).resolve().parent.parent
+    docs = "".join(
+        path.read_text(encoding="utf-8")
+        for path in (root / "README.md", root / "docs-drafts" / "service.md")
+        if path.is_file()
+    )
+    missing = [env for env in Settings.env_vars().values() if env not in docs]
+    assert not missing, f"undocumented settings: {missing}"

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
@@ -14,6 +15,8 @@ import pyoxigraph as ox
 import pytest
 
 from api.negotiation import GRAPHS, SOLUTIONS, best_match
+from graph.loading import bundled_files, load_files
+from graph.store import open_disk_store
 from tests.competency_questions import CompetencyQuestion, competency_questions
 from tests.test_competency import cells, projected
 
@@ -481,3 +484,34 @@ def test_a_down_endpoint_is_502(serve: Callable[..., str]) -> None:
     url = serve(endpoint=f"http://127.0.0.1:{port}/sparql")
     _problem(httpx.get(f"{url}/sparql", params={"query": ASK}), 502, "cannot reach")
     _problem(httpx.get(f"{url}/api/stats"), 502, "cannot reach")
+
+
+# ---------------------------------------------------------------- on an on-disk store (--store): worker processes
+
+
+@pytest.fixture(scope="module")
+def disk_server(serve: Callable[..., str], tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("served") / "store"
+    store = open_disk_store(path)
+    load_files(store, bundled_files())
+    store.close()
+    del store
+    return serve(store=path, query_workers=2, query_timeout=1.0)
+
+
+def test_disk_store_answers_like_memory(disk_server: str, server_url: str) -> None:
+    for query, accept in [(SELECT, "text/csv"), (CONSTRUCT, "application/n-triples"), (ASK, "*/*")]:
+        on_disk = httpx.get(f"{disk_server}/sparql", params={"query": query}, headers={"Accept": accept})
+        in_memory = httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": accept})
+        assert (
+            on_disk.status_code == 200
+            and on_disk.headers["content-type"] == in_memory.headers["content-type"]
+        )
+        assert sorted(on_disk.text.splitlines()) == sorted(in_memory.text.splitlines())
+    assert httpx.get(f"{disk_server}/api/stats").json() == httpx.get(f"{server_url}/api/stats").json()
+
+
+def test_disk_store_stops_a_runaway_query(disk_server: str) -> None:
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    _problem(httpx.get(f"{disk_server}/sparql", params={"query": runaway}, timeout=30), 504, "limit")
+    assert httpx.get(f"{disk_server}/sparql", params={"query": ASK}).json()["boolean"] is True
