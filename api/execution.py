@@ -30,8 +30,7 @@ from typing import Any, cast
 import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, StancegraphError
-from graph.query_pool import NotAcceptableError, QueryJob, QueryPool
-from graph.query_pool import _answer as answer_job  # the worker's own loop body, reused in a thread
+from graph.query_pool import NotAcceptableError, QueryJob, QueryPool, answer_job
 
 CHUNKS_IN_FLIGHT = 8
 

@@ -93,7 +93,11 @@ def _graph_terms(iris: tuple[str, ...] | None) -> list[Any] | None:
     return None if iris is None else [ox.NamedNode(iri) for iri in iris]
 
 
-def _answer(store: ox.Store, job: QueryJob, connection: Connection) -> None:
+def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
+    """Answer one job on ``store``, speaking the pool's message protocol on ``connection``.
+
+    Shared by the worker processes and by in-process threads, so both stream alike.
+    """
     try:
         result = store.query(
             job.query,
@@ -130,7 +134,7 @@ def _worker_main(store_path: str, connection: Connection) -> None:
         if job is None:
             return
         try:
-            _answer(store, job, connection)
+            answer_job(store, job, connection)
         except Exception as error:  # a worker must answer every job, whatever happened
             connection.send(("error", "internal", f"{type(error).__name__}: {error}"))
 

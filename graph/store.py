@@ -153,9 +153,6 @@ class LocalStore(Store):
     def all_quads(self) -> list[ox.Quad]:
         return list(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
-    def close(self) -> None:
-        self.oxigraph.flush()
-
 
 class RemoteStore(Store):
     """A SPARQL 1.1 Protocol endpoint, queried over HTTP with standard media types."""
