@@ -370,14 +370,16 @@ def test_hostile_labels_and_quotes_stay_text(open_viewer: OpenViewer, hostile_se
     html = httpx.get(f"{hostile_server}/viewer", timeout=30).text
     assert "<img src=x" not in html and "<b onmouseover" not in html
 
-    visit = open_viewer(f"{hostile_server}/viewer?focus=hostile")
-    assert visit.page.locator("#panel h2").inner_text() == HOSTILE_LABEL
-    assert HOSTILE_QUOTE in panel_text(visit)
-    assert visit.page.locator("#filter-actor option[value=hostile]").inner_text() == HOSTILE_LABEL
+    visit = open_viewer(f"{hostile_server}/viewer")
     x, y = edge_point(visit, "position-hostile-opposes-amnesty")
     visit.page.mouse.move(x, y)
     visit.page.locator("#evidence").wait_for(state="visible")
     assert HOSTILE_QUOTE in visit.page.locator("#evidence").inner_text()
+    assert HOSTILE_LABEL in visit.page.locator("#evidence").inner_text()
+    visit.page.mouse.click(*node_point(visit, "hostile"))
+    assert visit.page.locator("#panel h2").inner_text() == HOSTILE_LABEL
+    assert HOSTILE_QUOTE in panel_text(visit)
+    assert visit.page.locator("#filter-actor option[value=hostile]").inner_text() == HOSTILE_LABEL
     assert visit.evaluate("() => document.querySelectorAll('img, b, [onerror], [onmouseover]').length") == 0
     visit.page.wait_for_timeout(200)  # let any injected handler fire
     visit.assert_clean(allowed_origin=hostile_server)
@@ -582,3 +584,9 @@ def test_an_edge_to_a_missing_node_is_an_error(bundled: LocalStore) -> None:
     payload["edges"][0]["target"] = "nowhere"
     with pytest.raises(ValueError, match="nowhere"):
         render_viewer(payload, standalone=True)
+
+
+def test_view_to_an_unwritable_place_is_one_error_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["view", "--out", str(tmp_path / "missing" / "stances.html")])
+    assert result.exit_code == 1
+    assert "Could not open file" in result.output and "Traceback" not in result.output
