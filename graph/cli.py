@@ -7,62 +7,23 @@ bundled peace-plan data in memory. Errors print one line and exit non-zero.
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import pyoxigraph as ox
 
+from graph.cli_analysis import analyse
+from graph.cli_options import output_option, store_options
 from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
 from graph.export import FORMATS, export
 from graph.loading import load_files, prepare
-from graph.output import OUTPUT_FORMATS, render_rows
-from graph.store import Store, open_disk_store, open_store
+from graph.output import render_rows
+from graph.store import Store, open_disk_store
 from graph.validation import validate_quads
 from ontology import PREFIXES
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def store_options(command: F) -> F:
-    """``--store`` / ``--endpoint`` on a command, turned into an open :class:`Store` argument."""
-
-    @click.option(
-        "--store",
-        "store_path",
-        type=click.Path(path_type=Path, file_okay=False),
-        envvar="STANCEGRAPH_STORE",
-        help="On-disk Oxigraph store directory [env STANCEGRAPH_STORE].",
-    )
-    @click.option(
-        "--endpoint",
-        envvar="STANCEGRAPH_ENDPOINT",
-        help="Remote SPARQL 1.1 query endpoint URL [env STANCEGRAPH_ENDPOINT].",
-    )
-    @functools.wraps(command)
-    def wrapper(*args: Any, store_path: Path | None, endpoint: str | None, **kwargs: Any) -> Any:
-        store = open_store(path=store_path, endpoint=endpoint, read_only=store_path is not None)
-        try:
-            return command(*args, store=store, **kwargs)
-        finally:
-            store.close()
-
-    return wrapper  # type: ignore[return-value]
-
-
-def output_option(command: F) -> F:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(OUTPUT_FORMATS),
-        default="table",
-        show_default=True,
-        help="How to print rows.",
-    )(command)
 
 
 class _Group(click.Group):
@@ -283,6 +244,45 @@ def view(out: Path, store: Store) -> None:
     except OSError as error:
         raise click.FileError(str(out), error.strerror) from None
     click.echo(f"wrote {out}: {len(payload['nodes'])} nodes, {len(payload['edges'])} edges", err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="STANCEGRAPH_STORE",
+    required=True,
+    help="On-disk store directory to add to [env STANCEGRAPH_STORE].",
+)
+@click.option(
+    "--source-text",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The source as plain text; every quote must occur in it (else the file's source.text).",
+)
+@click.option("--dry-run", is_flag=True, help="Run every check and write nothing.")
+def add(file: Path, store_path: Path, source_text: Path | None, dry_run: bool) -> None:
+    """Add a new source and its actors, clauses, positions and claims from a YAML file.
+
+    The file is checked (structure, references, lookalike actor names, every
+    quote present in the source text, the SHACL shapes together with the
+    store) and only then written, in one transaction, with provenance.
+    Adding the same file again changes nothing. The format is in the README.
+
+    \b
+    Example:
+      stancegraph add --store ./plan.oxigraph new-statement.yaml --source-text statement.txt
+    """
+    from graph.curation import add_file
+
+    store = open_disk_store(store_path)
+    report = add_file(store, file, source_text=source_text, dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
+
+
+main.add_command(analyse)
 
 
 @main.command()

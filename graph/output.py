@@ -15,7 +15,16 @@ OUTPUT_FORMATS = ("table", "json", "csv")
 
 def render_rows(rows: Sequence[Row], columns: Sequence[str], output_format: str) -> str:
     """Rows of terms as text: an aligned table, a JSON array of objects, or CSV with a header."""
-    plain = [{name: python_value(row.get(name)) for name in columns} for row in rows]
+    return render_records(
+        [{name: python_value(row.get(name)) for name in columns} for row in rows], columns, output_format
+    )
+
+
+def render_records(
+    records: Sequence[Mapping[str, object]], columns: Sequence[str], output_format: str
+) -> str:
+    """Plain records as an aligned table, a JSON array of objects, or CSV with a header."""
+    plain = [{name: record.get(name) for name in columns} for record in records]
     if output_format == "json":
         return json.dumps(plain, ensure_ascii=False, indent=2)
     if output_format == "csv":

@@ -215,3 +215,57 @@ def test_synth_refuses_impossible_sizes(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "need at least one clause per draft" in result.stderr
     assert not (tmp_path / "x.nt").exists()
+
+
+def test_analyse_alignment_cites_the_positions_behind_each_pair() -> None:
+    result = run("analyse", "alignment", "--actor", "ukraine", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    pairs = {(pair["actor"]["id"], pair["other"]["id"]): pair for pair in json.loads(result.stdout)}
+    with_us = pairs.get(("ukraine", "us")) or pairs[("us", "ukraine")]
+    assert (with_us["agreements"], with_us["disagreements"], with_us["score"]) == (4, 0, 1.0)
+    assert "https://w3id.org/stancegraph/id/position-ukraine-opposes-amnesty" in with_us["positions"]
+
+
+@pytest.mark.parametrize("measure", ["coalitions", "contested", "centrality"])
+def test_analyse_measures_print_tables(measure: str) -> None:
+    result = run("analyse", measure)
+    assert result.returncode == 0, result.stderr
+    assert "United States" in result.stdout and result.stdout.rstrip().endswith("rows)")
+
+
+def test_analyse_timeline_and_diff() -> None:
+    timeline = run("analyse", "timeline", "--as-of", "2025-11-19", "--format", "csv")
+    assert timeline.stdout.splitlines() == ["actor,stance,target,date,certainty,position"]
+    diff = run("analyse", "diff", "plan-28-point", "european-counter-proposal", "--format", "csv")
+    assert "reworded" in diff.stdout and "removed" in diff.stdout
+    backwards = run("analyse", "diff", "european-counter-proposal", "plan-28-point")
+    assert backwards.returncode == 1
+    assert "not a revision of" in backwards.stderr
+    unknown = run("analyse", "diff", "plan-28-point", "no-such-draft")
+    assert unknown.returncode == 1 and "no draft with id 'no-such-draft'" in unknown.stderr
+
+
+def test_add_a_curation_file_twice_adds_once(loaded_store: Path) -> None:
+    example = Path(__file__).parent / "data" / "curation-example.yaml"
+    first = run("add", "--store", str(loaded_store), str(example))
+    assert first.returncode == 0, first.stderr
+    after_first = store_contents(loaded_store)
+    second = run("add", "--store", str(loaded_store), str(example))
+    assert second.returncode == 0, second.stderr
+    assert store_contents(loaded_store) == after_first
+
+
+def test_add_refuses_a_quote_missing_from_the_source(loaded_store: Path, tmp_path: Path) -> None:
+    example = Path(__file__).parent / "data" / "curation-example.yaml"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        example.read_text(encoding="utf-8").replace("was leaked.", "was leaked yesterday."), encoding="utf-8"
+    )
+    (tmp_path / "curation-example-source.txt").write_text(
+        (example.parent / "curation-example-source.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    before = store_contents(loaded_store)
+    result = run("add", "--store", str(loaded_store), str(broken))
+    assert result.returncode == 1
+    assert "was leaked yesterday" in result.stderr and "Traceback" not in result.stderr
+    assert store_contents(loaded_store) == before

@@ -1,0 +1,53 @@
+"""Options every data-reading command shares, so each command gets them the same way."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from graph.output import OUTPUT_FORMATS
+from graph.store import open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_options(command: F) -> F:
+    """``--store`` / ``--endpoint`` on a command, turned into an open :class:`~graph.store.Store` argument."""
+
+    @click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="STANCEGRAPH_STORE",
+        help="On-disk Oxigraph store directory [env STANCEGRAPH_STORE].",
+    )
+    @click.option(
+        "--endpoint",
+        envvar="STANCEGRAPH_ENDPOINT",
+        help="Remote SPARQL 1.1 query endpoint URL [env STANCEGRAPH_ENDPOINT].",
+    )
+    @functools.wraps(command)
+    def wrapper(*args: Any, store_path: Path | None, endpoint: str | None, **kwargs: Any) -> Any:
+        store = open_store(path=store_path, endpoint=endpoint, read_only=store_path is not None)
+        try:
+            return command(*args, store=store, **kwargs)
+        finally:
+            store.close()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def output_option(command: F) -> F:
+    """``--format table|json|csv``."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(OUTPUT_FORMATS),
+        default="table",
+        show_default=True,
+        help="How to print the results.",
+    )(command)
