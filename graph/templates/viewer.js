@@ -345,5 +345,5 @@
   apply();
 
   // For tests and for the curious, from the browser console.
-  window.stancegraph = { network, nodes, edges, ready, apply, visibility, readControls, focusNode };
+  window.stancegraph = { network, nodes, edges, ready, focusNode };
 })();
