@@ -16,7 +16,7 @@ import click
 import pyoxigraph as ox
 
 from graph.cli_analysis import analyse
-from graph.cli_options import output_option, store_options
+from graph.cli_options import output_option, store_options, write_atomically
 from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
 from graph.export import FORMATS, export
 from graph.loading import load_files, prepare
@@ -194,10 +194,7 @@ def export_command(format_name: str, out: Path | None, store: Store) -> None:
     if out is None:
         export(store, format_name, sys.stdout.buffer)
         return
-    partial = out.with_name(out.name + ".partial")
-    with partial.open("wb") as handle:
-        export(store, format_name, handle)
-    partial.replace(out)
+    write_atomically(out, lambda handle: export(store, format_name, handle))
     click.echo(f"wrote {out}", err=True)
 
 
@@ -237,12 +234,8 @@ def view(out: Path, store: Store) -> None:
     from graph.viewer import graph_payload, render_viewer
 
     payload = graph_payload(stance_graph(store))
-    partial = out.with_name(out.name + ".partial")
-    try:
-        partial.write_text(render_viewer(payload, standalone=True), encoding="utf-8")
-        partial.replace(out)
-    except OSError as error:
-        raise click.FileError(str(out), error.strerror) from None
+    html = render_viewer(payload, standalone=True).encode("utf-8")
+    write_atomically(out, lambda handle: handle.write(html))
     click.echo(f"wrote {out}: {len(payload['nodes'])} nodes, {len(payload['edges'])} edges", err=True)
 
 

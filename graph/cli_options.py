@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -51,3 +51,21 @@ def output_option(command: F) -> F:
         show_default=True,
         help="How to print the results.",
     )(command)
+
+
+def write_atomically(out: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file through ``OUT.partial`` and rename it, so a failure never leaves half a file.
+
+    An unwritable path is one error line (click.FileError), not a traceback.
+    """
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with partial.open("wb") as handle:
+            write(handle)
+        partial.replace(out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise click.FileError(str(out), error.strerror) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -269,3 +269,12 @@ def test_add_refuses_a_quote_missing_from_the_source(loaded_store: Path, tmp_pat
     assert result.returncode == 1
     assert "was leaked yesterday" in result.stderr and "Traceback" not in result.stderr
     assert store_contents(loaded_store) == before
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "turtle"], ["view"]])
+def test_an_unwritable_out_is_one_line_and_leaves_no_partial_file(tmp_path: Path, command: list[str]) -> None:
+    out = tmp_path / "no-such-dir" / "out.file"
+    result = run(*command, "--out", str(out))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "no-such-dir" in result.stderr
+    assert not list(tmp_path.rglob("*.partial"))
