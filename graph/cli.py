@@ -19,7 +19,7 @@ from graph.cli_analysis import analyse
 from graph.cli_options import output_option, store_options, write_atomically
 from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
 from graph.export import FORMATS, export
-from graph.loading import load_files, prepare
+from graph.loading import build_store, load_files, prepare
 from graph.output import render_rows
 from graph.store import Store, open_disk_store
 from graph.validation import validate_quads
@@ -146,12 +146,12 @@ def load(files: tuple[Path, ...], store_path: Path, no_validate: bool) -> None:
     if missing:
         raise click.BadParameter(f"no such file: {', '.join(missing)}", param_hint="FILES")
     total = sum(path.stat().st_size for path in files)
-    store = open_disk_store(store_path)
-    try:
-        with click.progressbar(length=total, label="parsing", file=sys.stderr, show_pos=False) as bar:
+    with click.progressbar(length=total, label="loading", file=sys.stderr, show_pos=False) as bar:
+        if store_path.exists():
+            store = open_disk_store(store_path)
             report = load_files(store, list(files), validate=not no_validate, on_progress=bar.update)
-    finally:
-        store.close()
+        else:
+            report = build_store(store_path, list(files), validate=not no_validate, on_progress=bar.update)
     click.echo(
         f"loaded {len(files)} file(s): {report.added} new triples, {report.quads_after} in {store_path}"
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import Quad, RdfFormat, parse
+from pyoxigraph import Quad, RdfFormat, Store
 
 from graph.errors import RdfSyntaxError, UnsupportedFormatError
 
@@ -54,10 +54,20 @@ class _CountingReader(io.RawIOBase):
         return count or 0
 
 
-def read_quads(path: Path, *, on_progress: Callable[[int], None] | None = None) -> list[Quad]:
-    """Parse a whole RDF file into memory, so that nothing is written unless all of it parses.
+def read_quads(path: Path) -> list[Quad]:
+    """Parse a whole RDF file into a list of quads (for small files and tests)."""
+    scratch = Store()
+    load_into(scratch, path)
+    return list(scratch)
 
-    ``on_progress`` is called with the number of bytes read since the last call.
+
+def load_into(
+    scratch: Store, path: Path, *, on_progress: Callable[[int], None] | None = None, bulk: bool = False
+) -> None:
+    """Parse a file into a scratch store, in Rust: no Python object per triple, errors with file and line.
+
+    ``on_progress`` is called with the number of bytes read since the last call. ``bulk`` uses
+    Oxigraph's bulk loader (fast, not transactional: only for a store being built from scratch).
     """
     rdf_format = rdf_format_for(path)
     if not path.is_file():
@@ -67,7 +77,8 @@ def read_quads(path: Path, *, on_progress: Callable[[int], None] | None = None) 
             source: BinaryIO = raw
             if on_progress is not None:
                 source = io.BufferedReader(_CountingReader(raw, on_progress))  # type: ignore[assignment]
-            return list(parse(input=source, format=rdf_format, base_iri=path.resolve().as_uri()))
+            load = scratch.bulk_load if bulk else scratch.load
+            load(input=source, format=rdf_format, base_iri=path.resolve().as_uri())
     except SyntaxError as error:
         raise RdfSyntaxError(str(path), str(error.msg if hasattr(error, "msg") else error)) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:

@@ -115,6 +115,10 @@ class Store(ABC):
         """Run a SPARQL update in one transaction, durable when this returns."""
         raise StoreError(f"{self.description} is read-only here")
 
+    def add_store(self, scratch: ox.Store) -> None:
+        """Add the default graph of an in-memory store in one transaction (a bulk load, kept in Rust)."""
+        raise StoreError(f"{self.description} is read-only here")
+
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release files or connections."""
 
@@ -145,6 +149,13 @@ class LocalStore(Store):
 
     def apply_update(self, update: str) -> None:
         self.oxigraph.update(update)
+        self.oxigraph.flush()
+
+    def add_store(self, scratch: ox.Store) -> None:
+        self.oxigraph.load(
+            scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()),
+            format=ox.RdfFormat.N_TRIPLES,
+        )
         self.oxigraph.flush()
 
     def count(self) -> int:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from graph.errors import QuerySyntaxError, StoreError
-from graph.loading import derive_edges
+from graph.loading import add_derived_edges
 from graph.sparql_guard import refuse_remote_access
 from graph.store import Store
 from graph.validation import ValidationReport, require_valid, vocabulary_quads
@@ -55,7 +55,7 @@ def _rederive(scratch: ox.Store) -> None:
     for predicate in DERIVED_PREDICATES:
         for quad in list(scratch.quads_for_pattern(None, predicate, None, ox.DefaultGraph())):
             scratch.remove(quad)
-    scratch.extend(derive_edges(list(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))))
+    add_derived_edges(scratch)
 
 
 def plan(store: Store, change: Callable[[ox.Store], None]) -> ChangeSet:

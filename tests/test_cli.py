@@ -278,3 +278,21 @@ def test_an_unwritable_out_is_one_line_and_leaves_no_partial_file(tmp_path: Path
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "no-such-dir" in result.stderr
     assert not list(tmp_path.rglob("*.partial"))
+
+
+@pytest.mark.parametrize("case", ["malformed", "violating"])
+def test_a_bad_file_never_creates_a_half_built_store(tmp_path: Path, case: str) -> None:
+    path, fragment = bad_inputs(tmp_path)[case]
+    target = tmp_path / "new-store"
+    result = run("load", "--store", str(target), str(DATA), str(path))
+    assert result.returncode == 1
+    assert fragment in result.stderr
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_a_new_store_is_built_whole(tmp_path: Path, bundled) -> None:
+    target = tmp_path / "new-store"
+    result = run("load", "--store", str(target), str(DATA))
+    assert result.returncode == 0, result.stderr
+    assert len(store_contents(target)) == bundled.count()
