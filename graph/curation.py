@@ -510,12 +510,21 @@ def _build(cur: _Curation) -> None:
     for name, entry in by_section.get("positions", []):
         _position(cur, name, entry, source_iri)
     for name, entry in by_section.get("claims", []):
+        claimant = cur.ref(name, "claimant", entry["claimant"], {"actor"})
+        same = [
+            row["claim"]
+            for row in cur.store.rows("claims", claimant=claimant)
+            if row["source"] == source_iri and collapse(_plain(row["quote"])) == collapse(str(entry["quote"]))
+        ]
+        if same and "id" not in entry:  # the same words of the same claimant from the same source
+            cur.present.append(local_id(_plain(same[0])))
+            continue
         claim = cur.define("claims", name, entry, f"claim-{slug(entry['label'])}", set())
         if claim is None:
             continue
         cur.add(claim, RDF.type, SG.Claim)
         cur.text(claim, RDFS.label, entry["label"])
-        cur.add(claim, SG.claimant, cur.ref(name, "claimant", entry["claimant"], {"actor"}))
+        cur.add(claim, SG.claimant, claimant)
         for about in cur.refs(name, "about", entry["about"], None):
             cur.add(claim, SG.about, about)
         _evidence(cur, claim, entry, source_iri)
@@ -528,6 +537,14 @@ def _change(cur: _Curation, name: str, entry: dict[str, Any], source: ox.NamedNo
     default_id = (
         f"change-{local_id(draft.value)}-{entry['kind']}-{local_id(about.value) if about else 'clause'}"
     )
+    same = [
+        row["change"]
+        for row in cur.store.rows("clause-changes", draft=draft, kind=CHANGE_KINDS[entry["kind"]])
+        if row.get("previous") == clauses.get("previous") and row.get("new") == clauses.get("new")
+    ]
+    if same and "id" not in entry:  # the same change is already recorded
+        cur.present.append(local_id(_plain(same[0])))
+        return
     change = cur.define("changes", name, entry, default_id, set())
     if change is None:
         return
@@ -548,6 +565,14 @@ def _position(cur: _Curation, name: str, entry: dict[str, Any], source: ox.Named
     actor = cur.ref(name, "actor", entry["actor"], {"actor"})
     target = cur.ref(name, "target", entry["target"], {"draft", "clause"})
     parts = (local_id(source.value), local_id(actor.value), entry["stance"], local_id(target.value))
+    same = [
+        row["position"]
+        for row in cur.store.rows("positions", actor=actor, target=target, stance=STANCES[entry["stance"]])
+        if row["source"] == source
+    ]
+    if same and "id" not in entry:  # the same stance from the same source is already recorded
+        cur.present.append(local_id(_plain(same[0])))
+        return
     position = cur.define("positions", name, entry, "position-" + "-".join(parts), set())
     if position is None:
         return

@@ -304,3 +304,19 @@ def test_source_text_given_by_the_caller_is_the_one_checked(tmp_path: Path) -> N
     with pytest.raises(CurationError, match=r"not found in other\.txt") as refused:
         add_file(vocabulary_only(), EXAMPLE, source_text=other)
     assert len(refused.value.problems) == 12  # every quote of the example
+
+
+def test_facts_already_recorded_under_other_ids_are_not_duplicated(tmp_path: Path) -> None:
+    """The example re-expresses facts of the bundled article: adding it to that data adds nothing."""
+    from graph.loading import bundled_files, load_files
+    from graph.store import open_disk_store
+
+    store = open_disk_store(tmp_path / "store")
+    load_files(store, bundled_files())
+    before = set(store.all_quads())
+    report = add_file(store, Path(__file__).parent / "data" / "curation-example.yaml")
+    assert report.added == 0
+    assert "position-us-supports-plan-28" in report.present
+    assert "change-european-amnesty" in report.present
+    assert "claim-lutsevych-brainchild-of-kremlin" in report.present
+    assert set(store.all_quads()) == before
