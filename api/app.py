@@ -1,8 +1,19 @@
 """The application: :func:`create_app` builds one FastAPI app from :class:`~api.settings.Settings`.
 
-Nothing lives at module level: the store and the query executor are opened
-when the app starts (and closed when it stops) and kept on ``app.state``,
-where :mod:`api.dependencies` hands them to the routes.
+Nothing lives at module level: the store, the query executor and the writer
+are opened when the app starts (and closed when it stops) and kept on
+``app.state``, where :mod:`api.dependencies` hands them to the routes.
+
+Every query has a deadline, whatever the data: an on-disk store (``--store``)
+is queried by worker processes that are killed at the deadline, and so is the
+bundled data, copied at startup into a temporary on-disk store (~0.2 s, and
+~0.4 s to start four workers) that is removed at shutdown. Running queries in
+threads of this process, with no deadline, is an explicit opt-in
+(``STANCEGRAPH_QUERY_EXECUTOR=threads``). ``docs-drafts/security.md`` has the
+measurements.
+
+``app.state.on_write()`` is called after every acknowledged write, and only
+then: the one place for anything that must follow the data (a cache).
 
 >>> app = create_app(Settings())
 >>> sorted(set(app.openapi()["paths"]) & {"/sparql", "/api/actors", "/id/{name}"})
@@ -11,25 +22,32 @@ where :mod:`api.dependencies` hands them to the routes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import gc
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from importlib.metadata import version
+from pathlib import Path
 
+import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import linked_data, problems, sparql, viewer
+from api import graph_store, linked_data, problems, sparql, viewer
 from api.execution import Executor, PoolExecutor, ThreadExecutor
+from api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
 from api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
 from api.proxy import ProxyExecutor
 from api.routes import analysis, routers
 from api.settings import Settings
+from api.writing import writer_for
 from graph.errors import StoreError
+from graph.loading import bundled_store
 from graph.query_pool import PooledStore, QueryPool
-from graph.store import LocalStore, RemoteStore, Store, open_store
+from graph.store import RemoteStore, Store, open_disk_store
 
 DESCRIPTION = """\
 Who supports and who opposes which clause of the 2025 peace plan for the war in
@@ -42,36 +60,64 @@ Geneva draft), with the quote, source and certainty behind every edge.
 """
 
 
-def open_backend(settings: Settings) -> tuple[Store, Executor]:
+@contextmanager
+def bundled_on_disk() -> Iterator[Path]:
+    """The bundled data in a temporary on-disk store, so worker processes can query it; removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="stancegraph-bundled-") as directory:
+        path = Path(directory) / "store"
+        writer = ox.Store(str(path))
+        writer.extend(bundled_store().all_quads())
+        writer.flush()
+        del writer  # closes the store, so the workers are its only openers
+        gc.collect()
+        yield path
+
+
+def open_backend(settings: Settings, cleanup: ExitStack) -> tuple[Store, Executor]:
     """The store the JSON API reads and the executor ``/sparql`` runs on, for these settings.
 
-    An on-disk store is queried by worker processes, so a runaway query is
-    stopped at the deadline; the bundled in-memory data by threads; a remote
-    endpoint is relayed to.
+    A remote endpoint is relayed to. Otherwise the data (``--store``, or the
+    bundled data copied to a temporary directory that ``cleanup`` removes) is
+    queried by worker processes, each query stopped at ``query_timeout``;
+    with ``query_executor="threads"``, by threads of this process, unbounded.
     """
     if settings.endpoint:
         return RemoteStore(settings.endpoint, timeout=settings.endpoint_timeout), ProxyExecutor(
             settings.endpoint, timeout=settings.endpoint_timeout
         )
-    if settings.store is not None:
-        if not settings.store.is_dir():
-            raise StoreError(f"{settings.store}: no store directory here")
-        pool = QueryPool(settings.store, workers=settings.query_workers, timeout=settings.query_timeout)
-        return PooledStore(pool), PoolExecutor(pool)
-    store = open_store()
-    assert isinstance(store, LocalStore)
-    return store, ThreadExecutor(store.oxigraph, workers=settings.query_workers)
+    if settings.store is not None and not settings.store.is_dir():
+        raise StoreError(f"{settings.store}: no store directory here")
+    if settings.query_executor == "threads":
+        local = bundled_store() if settings.store is None else open_disk_store(settings.store)
+        return local, ThreadExecutor(local.oxigraph, workers=settings.query_workers)
+    path = settings.store if settings.store is not None else cleanup.enter_context(bundled_on_disk())
+    pool = QueryPool(
+        path,
+        workers=settings.query_workers,
+        timeout=settings.query_timeout,
+        queue_wait=settings.query_timeout,
+        max_queued=settings.max_queued_queries,
+        allowed_services=settings.allowed_services,
+    )
+    return PooledStore(pool), PoolExecutor(pool)
+
+
+def _nothing_to_invalidate() -> None:
+    """The write hook while nothing depends on the data version (a cache replaces it)."""
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    store, executor = open_backend(app.state.settings)
-    app.state.store, app.state.executor = store, executor
-    try:
-        yield
-    finally:
-        await executor.aclose()
-        store.close()
+    settings: Settings = app.state.settings
+    with ExitStack() as cleanup:
+        store, executor = open_backend(settings, cleanup)
+        app.state.store, app.state.executor = store, executor
+        app.state.writer = writer_for(store, settings, on_write=lambda: app.state.on_write())
+        try:
+            yield
+        finally:
+            await executor.aclose()
+            store.close()
 
 
 def _docs(request: Request) -> HTMLResponse:
@@ -100,16 +146,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings or Settings()
+    app.state.settings = settings = settings or Settings()
+    app.state.on_write = _nothing_to_invalidate
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=list(app.state.settings.cors_origins),
-        allow_methods=["GET", "HEAD", "POST"],
-        allow_headers=["Accept", "Content-Type"],
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
+        allow_headers=["Accept", "Content-Type", "Authorization"],
+        expose_headers=[*TRUNCATION_HEADERS, "Retry-After"],
         max_age=3600,
     )
     problems.install(app)
     app.include_router(sparql.router)
+    app.include_router(graph_store.router)
     for router in routers():
         app.include_router(router)
     app.include_router(analysis.router)

@@ -37,10 +37,14 @@ CHUNKS_IN_FLIGHT = 8
 
 @dataclass
 class Answer:
-    """A query's answer: ``kind`` is ``select``, ``ask`` or ``graph``; ``chunks`` its serialised bytes."""
+    """A query's answer: ``kind`` is ``select``, ``ask`` or ``graph``; ``chunks`` its serialised bytes.
+
+    ``truncated``: the answer holds only the first ``max_rows`` rows the job allowed.
+    """
 
     kind: str
     chunks: AsyncIterator[bytes]
+    truncated: bool = False
 
 
 class Executor(ABC):
@@ -66,7 +70,7 @@ class _Pipe:
     """Messages from a worker thread to the event loop, at most ``depth`` in flight.
 
     The thread side speaks the message protocol of :mod:`graph.query_pool`
-    (``("start", kind)``, ``("chunk", bytes)``, ``("end", None)``,
+    (``("start", kind, truncated)``, ``("chunk", bytes)``, ``("end", None)``,
     ``("error", kind, text)``), plus ``("raise", exception)``.
     """
 
@@ -156,14 +160,19 @@ class _Threaded(Executor):
         except BaseException:
             pipe.close()
             raise
-        return Answer(kind=start[1], chunks=_chunks(pipe, first[1] if first[0] == "chunk" else None))
+        return Answer(
+            kind=start[1], chunks=_chunks(pipe, first[1] if first[0] == "chunk" else None), truncated=start[2]
+        )
 
     async def aclose(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
 class ThreadExecutor(_Threaded):
-    """Queries a pyoxigraph store in this process. No deadline: a thread cannot be stopped."""
+    """Queries a pyoxigraph store in this process. No deadline: a thread cannot be stopped.
+
+    Only behind ``STANCEGRAPH_QUERY_EXECUTOR=threads``, an explicit opt-in.
+    """
 
     def __init__(self, store: ox.Store, *, workers: int = 4) -> None:
         super().__init__(workers)
@@ -183,7 +192,7 @@ class PoolExecutor(_Threaded):
     def _work(self, job: QueryJob, pipe: _Pipe) -> None:
         answer = self._pool.run(job)
         try:
-            pipe.send(("start", answer.kind))
+            pipe.send(("start", answer.kind, answer.truncated))
             for chunk in answer.chunks:
                 pipe.send(("chunk", chunk))
             pipe.send(("end", None))

@@ -9,6 +9,7 @@ traceback goes to the log).
 
 from __future__ import annotations
 
+import dataclasses
 import http
 import logging
 import re
@@ -21,16 +22,21 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from graph.curation import CurationError
 from graph.errors import (
     EndpointError,
     EndpointTimeoutError,
     NotFoundError,
     QuerySyntaxError,
+    RdfSyntaxError,
+    ShapeViolationError,
     StancegraphError,
     StoreError,
+    UnsupportedFormatError,
 )
 from graph.query_pool import BusyError, NotAcceptableError, QueryTimeoutError
 from graph.sparql_guard import RemoteAccessError
+from graph.validation import ValidationReport
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://w3id.org/stancegraph/problems/"
@@ -51,7 +57,7 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": http.HTTPStatus(status).phrase}
-    for status in (400, 404, 406, 422, 500)
+    for status in (400, 404, 406, 422, 500, 503, 504)
 }
 
 
@@ -103,6 +109,10 @@ DOMAIN_ERRORS: dict[type[StancegraphError], tuple[int, str]] = {
     NotFoundError: (404, "not-found"),
     QuerySyntaxError: (400, "query-syntax"),
     NotAcceptableError: (406, "not-acceptable"),
+    RdfSyntaxError: (400, "rdf-syntax"),
+    UnsupportedFormatError: (415, "unsupported-media-type"),
+    ShapeViolationError: (422, "shape-violation"),
+    CurationError: (422, "curation-refused"),
     RemoteAccessError: (403, "remote-access"),
     QueryTimeoutError: (504, "query-timeout"),
     BusyError: (503, "busy"),
@@ -118,9 +128,21 @@ _POSITION = re.compile(r"\b(\d+):(\d+)\b")
 def _domain_extensions(error: StancegraphError) -> dict[str, Any]:
     if isinstance(error, NotFoundError):
         return {"id": error.identifier, "kind": error.kind}
-    if isinstance(error, QuerySyntaxError) and (match := _POSITION.search(str(error))):
+    if isinstance(error, QuerySyntaxError | RdfSyntaxError) and (match := _POSITION.search(str(error))):
         return {"line": int(match[1]), "column": int(match[2])}
+    if isinstance(error, ShapeViolationError) and isinstance(error.report, ValidationReport):
+        return {"violations": [dataclasses.asdict(v) for v in error.report.violations]}
+    if isinstance(error, CurationError):
+        return {"problems": error.problems}
+    if isinstance(error, QueryTimeoutError):
+        return {"limit_seconds": error.seconds}
     return {}
+
+
+def _domain_headers(error: StancegraphError) -> dict[str, str] | None:
+    if isinstance(error, BusyError):
+        return {"Retry-After": str(error.retry_after)}
+    return None
 
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
@@ -129,7 +151,9 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, error)
     detail = "the server failed to answer; the error is logged" if slug == "internal" else str(error)
-    return problem_response(request, status, detail, slug=slug, **_domain_extensions(error))
+    return problem_response(
+        request, status, detail, slug=slug, headers=_domain_headers(error), **_domain_extensions(error)
+    )
 
 
 async def _problem_error(request: Request, error: Exception) -> JSONResponse:

@@ -15,6 +15,9 @@ from typing import Any
 
 from graph.errors import StancegraphError
 
+#: How queries run: in worker processes that a deadline can kill, or (opt-in, no deadline) in threads.
+EXECUTORS = ("processes", "threads")
+
 
 class SettingsError(StancegraphError):
     """An environment variable or option with a value the service cannot use."""
@@ -32,11 +35,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
         raise ValueError("must be between 0 and 65535 (0: any free port)")
     return value
+
+
+def _executor(text: str) -> str:
+    if text not in EXECUTORS:
+        raise ValueError(f"must be one of {', '.join(EXECUTORS)}")
+    return text
 
 
 def _seconds(text: str) -> float:
@@ -58,14 +74,32 @@ class Settings:
     max_page_size: int = field(default=500, metadata={"env": "MAX_PAGE_SIZE", "parse": _positive_int})
     endpoint_timeout: float = field(default=30.0, metadata={"env": "ENDPOINT_TIMEOUT", "parse": _seconds})
     query_workers: int = field(default=4, metadata={"env": "QUERY_WORKERS", "parse": _positive_int})
-    query_timeout: float = field(default=30.0, metadata={"env": "QUERY_TIMEOUT", "parse": _seconds})
+    query_timeout: float = field(default=10.0, metadata={"env": "QUERY_TIMEOUT", "parse": _seconds})
+    query_executor: str = field(default="processes", metadata={"env": "QUERY_EXECUTOR", "parse": _executor})
+    max_queued_queries: int = field(
+        default=16, metadata={"env": "MAX_QUEUED_QUERIES", "parse": _non_negative_int}
+    )
+    max_query_length: int = field(
+        default=100_000, metadata={"env": "MAX_QUERY_LENGTH", "parse": _positive_int}
+    )
+    max_body_bytes: int = field(
+        default=10 * 1024 * 1024, metadata={"env": "MAX_BODY_BYTES", "parse": _positive_int}
+    )
+    max_result_rows: int = field(default=10_000, metadata={"env": "MAX_RESULT_ROWS", "parse": _positive_int})
     allowed_services: tuple[str, ...] = field(
         default=(), metadata={"env": "ALLOWED_SERVICES", "parse": _origins}
     )
+    write_token: str | None = field(default=None, repr=False, metadata={"env": "WRITE_TOKEN", "parse": str})
 
     def __post_init__(self) -> None:
         if self.store is not None and self.endpoint:
             raise SettingsError("give a store directory or an endpoint URL, not both")
+        if self.query_executor not in EXECUTORS:
+            raise SettingsError(f"query_executor must be one of {', '.join(EXECUTORS)}")
+        if self.write_token is not None and len(self.write_token) < 16:
+            raise SettingsError(
+                "the write token must be at least 16 characters (e.g. `openssl rand -hex 32`)"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

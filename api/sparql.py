@@ -1,4 +1,4 @@
-"""``/sparql``: the SPARQL 1.1 Protocol (queries only), mountable in any FastAPI app.
+"""``/sparql``: the SPARQL 1.1 Protocol, queries and (for holders of the write token) updates.
 
 * ``GET ?query=``, ``POST`` form-encoded, ``POST application/sparql-query``;
   ``default-graph-uri`` and ``named-graph-uri`` set the dataset.
@@ -7,7 +7,11 @@
   a type the answer cannot take is a 406, never a mislabelled body.
 * Without a query: a SPARQL service description for RDF types, the YASGUI
   editor for browsers.
-* Updates are refused with 403; unknown parameters with 400.
+* Updates (``POST`` with ``update=`` or ``application/sparql-update``) need
+  the write token (:mod:`api.writing`) and go through the validated writer;
+  unknown parameters are a 400.
+* Every answer is bounded: the query's length, its deadline, and its rows
+  (:mod:`api.limits`); ``SERVICE`` and ``LOAD`` only reach allowed endpoints.
 """
 
 from __future__ import annotations
@@ -19,14 +23,17 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.dependencies import get_executor
-from api.execution import Executor
+from api.execution import Answer, Executor
+from api.limits import ROW_LIMIT, TRUNCATED, check_length
 from api.negotiation import GRAPHS, HTML, SOLUTIONS, Format
 from api.pages import editor_page
 from api.problems import PROBLEM_RESPONSES, ProblemError
 from api.service_description import service_description
+from api.settings import Settings
+from api.writing import get_writer, require_write_access
 from graph.query_pool import NotAcceptableError, QueryJob
 from graph.sparql_guard import refuse_remote_access
 
@@ -38,7 +45,6 @@ UPDATE_PARAMETERS = ("update", "using-graph-uri", "using-named-graph-uri")
 QUERY_MEDIA_TYPE = "application/sparql-query"
 UPDATE_MEDIA_TYPE = "application/sparql-update"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-READ_ONLY = "this endpoint answers queries only; SPARQL Update is not accepted here (the data is read-only)"
 
 
 @dataclass
@@ -46,17 +52,29 @@ class ProtocolRequest:
     """The protocol parameters of one request, however they were sent."""
 
     query: str | None = None
+    update: str | None = None
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[str, str]], *, allowed: Iterable[str]) -> ProtocolRequest:
-        """Collect ``pairs``; refuse updates (403), unknown names and repeated queries (400)."""
+        """Collect ``pairs``; refuse unknown names, repeated or mixed operations, and updates where not allowed (400)."""
         pairs = list(pairs)
         names = {name for name, _ in pairs}
-        if names & set(UPDATE_PARAMETERS):
-            raise ProblemError(403, READ_ONLY, slug="update-forbidden")
+        if "update" in names and "update" not in allowed:
+            raise ProblemError(
+                400,
+                "send SPARQL Update with POST, form-encoded (update=) or as application/sparql-update",
+                slug="update-needs-post",
+            )
+        if names & set(UPDATE_PARAMETERS[1:]):
+            raise ProblemError(
+                400,
+                "using-graph-uri and using-named-graph-uri name graphs, and stancegraph keeps all its data "
+                "in the default graph",
+                slug="named-graph",
+            )
         unknown = sorted(names - set(allowed))
         if unknown:
             raise ProblemError(
@@ -67,10 +85,10 @@ class ProtocolRequest:
             )
         request = cls()
         for name, value in pairs:
-            if name == "query":
-                if request.query is not None:
-                    raise ProblemError(400, "give one query per request", slug="repeated-query")
-                request.query = value
+            if name in ("query", "update"):
+                if request.query is not None or request.update is not None:
+                    raise ProblemError(400, "give one query or one update per request", slug="repeated-query")
+                setattr(request, name, value)
             elif name in DATASET_PARAMETERS:
                 _check_iri(name, value)
                 (request.default_graphs if name == DATASET_PARAMETERS[0] else request.named_graphs).append(
@@ -125,9 +143,15 @@ def _not_acceptable(request: ProtocolRequest, accept: str | None, reason: str) -
 async def answer(request: Request, protocol: ProtocolRequest, executor: Executor) -> Response:
     """Run the query (or describe the service) and stream the answer in the negotiated format."""
     accept = request.headers.get("accept")
+    settings: Settings = request.app.state.settings
+    if protocol.update is not None:
+        return await run_update(request, protocol.update)
     if protocol.query is None:
         return _without_query(request, protocol, accept)
-    refuse_remote_access(protocol.query, allowed_services=request.app.state.settings.allowed_services)
+    check_length(
+        protocol.query, what="query", limit=settings.max_query_length, in_url=request.method == "GET"
+    )
+    refuse_remote_access(protocol.query, allowed_services=settings.allowed_services)
     solutions, graphs = _formats(protocol, accept)
     job = QueryJob(
         protocol.query,
@@ -135,6 +159,7 @@ async def answer(request: Request, protocol: ProtocolRequest, executor: Executor
         graph_format=graphs.attribute if graphs else None,
         default_graph=tuple(protocol.default_graphs) or None,
         named_graphs=tuple(protocol.named_graphs) or None,
+        max_rows=settings.max_result_rows,
     )
     try:
         result = await executor.execute(job)
@@ -142,7 +167,30 @@ async def answer(request: Request, protocol: ProtocolRequest, executor: Executor
         raise _not_acceptable(protocol, accept, str(error)) from None
     chosen = graphs if result.kind == "graph" else solutions
     assert chosen is not None
-    return StreamingResponse(result.chunks, media_type=chosen.media_type, headers={"Vary": "Accept"})
+    return StreamingResponse(
+        result.chunks, media_type=chosen.media_type, headers=_answer_headers(result, settings)
+    )
+
+
+def _answer_headers(result: Answer, settings: Settings) -> dict[str, str]:
+    """``Vary``, and for answers made of rows the row limit and whether it cut this one."""
+    headers = {"Vary": "Accept"}
+    if result.kind != "ask":
+        headers[ROW_LIMIT] = str(settings.max_result_rows)
+    if result.truncated:
+        headers[TRUNCATED] = "true"
+    return headers
+
+
+async def run_update(request: Request, update: str) -> JSONResponse:
+    """Apply a SPARQL Update for a holder of the write token; answer what it changed."""
+    require_write_access(request)
+    settings: Settings = request.app.state.settings
+    check_length(update, what="update", limit=settings.max_query_length, in_url=False)
+    if not update.strip():
+        raise ProblemError(400, "the update is empty", slug="query-syntax")
+    result = await get_writer(request).update(update)
+    return JSONResponse(result.model_dump())
 
 
 def _without_query(request: Request, protocol: ProtocolRequest, accept: str | None) -> Response:
@@ -190,6 +238,7 @@ async def sparql_get(
     return await answer(request, protocol, executor)
 
 
+POST_PARAMETERS = (*GET_PARAMETERS, *UPDATE_PARAMETERS)
 _POST_BODY = {
     "requestBody": {
         "content": {
@@ -198,13 +247,17 @@ _POST_BODY = {
                     "type": "object",
                     "properties": {
                         "query": {"type": "string"},
+                        "update": {
+                            "type": "string",
+                            "description": "A SPARQL Update (needs the write token).",
+                        },
                         "default-graph-uri": {"type": "array", "items": {"type": "string"}},
                         "named-graph-uri": {"type": "array", "items": {"type": "string"}},
                     },
-                    "required": ["query"],
                 }
             },
             QUERY_MEDIA_TYPE: {"schema": {"type": "string"}},
+            UPDATE_MEDIA_TYPE: {"schema": {"type": "string"}},
         }
     }
 }
@@ -214,18 +267,20 @@ _POST_BODY = {
     "/sparql",
     responses=PROBLEM_RESPONSES,
     openapi_extra=_POST_BODY,
-    summary="Query (SPARQL 1.1 Protocol, POST)",
+    summary="Query or update (SPARQL 1.1 Protocol, POST)",
 )
 async def sparql_post(request: Request, executor: ExecutorDep) -> Response:
-    """Answer a query sent form-encoded, or directly as `application/sparql-query`."""
+    """Answer a query sent form-encoded or as `application/sparql-query`; apply an update sent
+    form-encoded (`update=`) or as `application/sparql-update` (needs `Authorization: Bearer <token>`)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     url_pairs = request.query_params.multi_items()
     if media_type == UPDATE_MEDIA_TYPE:
-        raise ProblemError(403, READ_ONLY, slug="update-forbidden")
-    if media_type not in (FORM_MEDIA_TYPE, QUERY_MEDIA_TYPE):
+        require_write_access(request)  # before reading a body nobody may send
+    elif media_type not in (FORM_MEDIA_TYPE, QUERY_MEDIA_TYPE):
         raise ProblemError(
             415,
-            f"send the query as {FORM_MEDIA_TYPE} or {QUERY_MEDIA_TYPE}, not {media_type or 'no content type'}",
+            f"send a query as {FORM_MEDIA_TYPE} or {QUERY_MEDIA_TYPE}, an update as {FORM_MEDIA_TYPE} or "
+            f"{UPDATE_MEDIA_TYPE}, not {media_type or 'no content type'}",
             slug="unsupported-media-type",
         )
     try:
@@ -234,9 +289,11 @@ async def sparql_post(request: Request, executor: ExecutorDep) -> Response:
         raise ProblemError(400, "the request body is not UTF-8", slug="invalid-body") from None
     if media_type == QUERY_MEDIA_TYPE:
         pairs = [*url_pairs, ("query", body)]
+    elif media_type == UPDATE_MEDIA_TYPE:
+        pairs = [*url_pairs, ("update", body)]
     else:
         pairs = [*url_pairs, *parse_qsl(body, keep_blank_values=True)]
-    protocol = ProtocolRequest.from_pairs(pairs, allowed=GET_PARAMETERS)
-    if protocol.query is None:
-        raise ProblemError(400, "a POST must carry a query", slug="missing-query")
+    protocol = ProtocolRequest.from_pairs(pairs, allowed=POST_PARAMETERS)
+    if protocol.query is None and protocol.update is None:
+        raise ProblemError(400, "a POST must carry a query or an update", slug="missing-query")
     return await answer(request, protocol, executor)

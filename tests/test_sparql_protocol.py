@@ -204,11 +204,13 @@ def test_form_body_is_decoded_once(http: httpx.Client) -> None:
     assert response.text.splitlines()[1] == "%41"
 
 
-def test_large_results_stream(http: httpx.Client) -> None:
+def test_large_results_stream(serve: Callable[..., str]) -> None:
+    """Up to the row limit (here raised above the default 10,000), an answer streams in chunks."""
     query = "SELECT ?a ?b ?c ?d WHERE { ?a ?b ?c . ?d a ?e } LIMIT 100000"
+    url = serve(max_result_rows=100_000)
     started = time.perf_counter()
-    with http.stream(
-        "GET", "/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}
+    with httpx.stream(
+        "GET", f"{url}/sparql", params={"query": query}, headers={"Accept": "text/tab-separated-values"}
     ) as response:
         assert response.status_code == 200
         assert "content-length" not in response.headers  # chunked: not buffered whole

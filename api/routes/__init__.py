@@ -50,6 +50,8 @@ def one(items: list[T], kind: str, identifier: str) -> T:
 
 
 def routers() -> list[APIRouter]:
-    from api.routes import actors, claims, clauses, documents, graph, positions, stats
+    from api.routes import actors, claims, clauses, documents, graph, positions, sources, stats
 
-    return [module.router for module in (actors, clauses, documents, positions, claims, graph, stats)]
+    return [
+        module.router for module in (actors, clauses, documents, positions, claims, graph, stats, sources)
+    ]

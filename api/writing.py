@@ -1,0 +1,184 @@
+"""Writes: who may write, and the one path every write takes.
+
+Writing is off unless ``STANCEGRAPH_WRITE_TOKEN`` is set (403 says how to
+turn it on); then a request must carry ``Authorization: Bearer <token>``,
+compared in constant time (401 with ``WWW-Authenticate`` otherwise).
+
+Every write, whatever route it came in by (SPARQL Update, the Graph Store
+Protocol, a curation file), goes through :class:`Writer`: plan the change
+on a scratch copy and validate it against the shapes (:mod:`graph.writes`),
+apply it as one transaction, then call the ``on_write`` hook (where a cache
+invalidates), all under one lock, in a thread of its own. A client that hangs
+up mid-write cannot cut this short: the thread finishes, so the hook is never
+skipped and two writes never interleave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import tempfile
+import threading
+from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import pyoxigraph as ox
+import yaml
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
+
+from api.problems import ProblemError
+from api.settings import Settings
+from graph.curation import CurationReport, add_file
+from graph.errors import StoreError
+from graph.store import LocalStore, RemoteStore, Store
+from graph.writes import ChangeSet, apply, plan_addition, plan_replacement, plan_update
+
+T = TypeVar("T")
+
+
+class WriteResult(BaseModel):
+    """What an accepted write changed (derived truthy edges included)."""
+
+    added: int = Field(description="Triples added.")
+    removed: int = Field(description="Triples removed.")
+
+
+def require_write_access(request: Request) -> None:
+    """Refuse the request unless writes are on, this server owns its data, and the bearer token matches."""
+    settings: Settings = request.app.state.settings
+    if settings.write_token is None:
+        raise ProblemError(
+            403,
+            "writes (SPARQL Update, the graph store, curation) are disabled on this server; its operator can enable them by setting "
+            "STANCEGRAPH_WRITE_TOKEN, and writers then send Authorization: Bearer <token>",
+            slug="writes-disabled",
+        )
+    if settings.endpoint:
+        raise ProblemError(
+            403,
+            f"this server relays to {settings.endpoint}; send writes to that endpoint",
+            slug="writes-disabled",
+        )
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ProblemError(
+            401,
+            "writing needs Authorization: Bearer <token>",
+            slug="unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="stancegraph"'},
+        )
+    if not hmac.compare_digest(token.strip().encode(), settings.write_token.encode()):
+        raise ProblemError(
+            401,
+            "the bearer token is not the write token",
+            slug="unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="stancegraph", error="invalid_token"'},
+        )
+
+
+WriteAccess = Annotated[None, Depends(require_write_access)]
+
+
+class Writer:
+    """Applies validated writes to ``store`` one at a time, then tells ``on_write``."""
+
+    def __init__(
+        self, store: Store, *, on_write: Callable[[], None], allowed_services: Collection[str] = ()
+    ) -> None:
+        self.store = store
+        self.allowed_services = tuple(allowed_services)
+        self._on_write = on_write
+        self._lock = threading.Lock()
+
+    async def update(self, update: str) -> WriteResult:
+        """A SPARQL 1.1 Update."""
+        return await self._change(
+            lambda: plan_update(self.store, update, allowed_services=self.allowed_services)
+        )
+
+    async def add(self, quads: Iterable[ox.Quad]) -> WriteResult:
+        """Add triples to the default graph (Graph Store Protocol POST)."""
+        return await self._change(lambda: plan_addition(self.store, quads))
+
+    async def replace(self, quads: Iterable[ox.Quad]) -> WriteResult:
+        """Replace the data (Graph Store Protocol PUT; DELETE is a replacement with nothing)."""
+        return await self._change(lambda: plan_replacement(self.store, quads))
+
+    async def curate(self, curation: str, source_text: str | None, *, dry_run: bool) -> CurationReport:
+        """Check a curation file (YAML text) against the data and add it, all or nothing."""
+        if source_text is None:
+            _refuse_server_paths(curation)
+        return await self._locked(lambda: self._curate(curation, source_text, dry_run=dry_run))
+
+    async def _change(self, plan: Callable[[], ChangeSet]) -> WriteResult:
+        def run() -> WriteResult:
+            try:
+                changes = plan()
+            except StoreError as error:  # planning touches no store: this is the request's fault
+                raise ProblemError(422, str(error), slug="write-refused") from None
+            if changes:
+                apply(self.store, changes)
+                self._on_write()
+            return WriteResult(added=len(changes.added), removed=len(changes.removed))
+
+        return await self._locked(run)
+
+    def _curate(self, curation: str, source_text: str | None, *, dry_run: bool) -> CurationReport:
+        """Run the curation checks on an in-memory copy, then write what it added to the real store."""
+        scratch = LocalStore(ox.Store(), "a scratch copy of the data")
+        scratch.oxigraph.extend(self.store.all_quads())
+        with tempfile.TemporaryDirectory(prefix="stancegraph-curation-") as directory:
+            path = Path(directory) / "curation.yaml"
+            path.write_text(curation, encoding="utf-8")
+            text_path = None
+            if source_text is not None:
+                text_path = Path(directory) / "source.txt"
+                text_path.write_text(source_text, encoding="utf-8")
+            report = add_file(scratch, path, source_text=text_path, dry_run=dry_run)
+        if report.quads and not dry_run:
+            self.store.add_quads(report.quads)
+            self._on_write()
+        return report
+
+    async def _locked(self, work: Callable[[], T]) -> T:
+        def locked() -> T:
+            with self._lock:
+                return work()
+
+        return await asyncio.to_thread(locked)
+
+
+def _refuse_server_paths(curation: str) -> None:
+    """A file's ``source.text`` names a file on the machine it runs on: over HTTP, that is the server's."""
+    try:
+        document: Any = yaml.safe_load(curation)
+    except yaml.YAMLError:
+        return  # add_file reports the syntax error with its position
+    source = document.get("source") if isinstance(document, dict) else None
+    if isinstance(source, dict) and "text" in source:
+        raise ProblemError(
+            422,
+            "source.text names a file, and this server reads no files for its clients; send the source "
+            'text with the request instead: {"curation": "<the YAML>", "source_text": "<the text>"}',
+            slug="curation-refused",
+            problems=["source.text: not accepted over HTTP; use source_text"],
+        )
+
+
+def writer_for(store: Store, settings: Settings, on_write: Callable[[], None]) -> Writer | None:
+    """The writer for a store this server owns; ``None`` for a remote endpoint."""
+    if isinstance(store, RemoteStore):
+        return None
+    return Writer(store, on_write=on_write, allowed_services=settings.allowed_services)
+
+
+def get_writer(request: Request) -> Writer:
+    writer: Writer | None = request.app.state.writer
+    if writer is None:  # require_write_access refuses this case first; kept for direct callers
+        raise ProblemError(403, "this server cannot write to its data", slug="writes-disabled")
+    return writer
+
+
+WriterDep = Annotated[Writer, Depends(get_writer)]
