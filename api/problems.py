@@ -122,14 +122,15 @@ DOMAIN_ERRORS: dict[type[StancegraphError], tuple[int, str]] = {
     StancegraphError: (500, "internal"),
 }
 
-_POSITION = re.compile(r"\b(\d+):(\d+)\b")
+_POSITION = re.compile(r"\b(\d+):(\d+)\b|\bline (\d+) column (\d+)\b")  # SPARQL's and RDF parsers' styles
 
 
 def _domain_extensions(error: StancegraphError) -> dict[str, Any]:
     if isinstance(error, NotFoundError):
         return {"id": error.identifier, "kind": error.kind}
     if isinstance(error, QuerySyntaxError | RdfSyntaxError) and (match := _POSITION.search(str(error))):
-        return {"line": int(match[1]), "column": int(match[2])}
+        line, column = (group for group in match.groups() if group is not None)
+        return {"line": int(line), "column": int(column)}
     if isinstance(error, ShapeViolationError) and isinstance(error.report, ValidationReport):
         return {"violations": [dataclasses.asdict(v) for v in error.report.violations]}
     if isinstance(error, CurationError):

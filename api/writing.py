@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 
 from api.problems import ProblemError
 from api.settings import Settings
-from graph.curation import CurationReport, add_file
+from graph.curation import CurationError, CurationReport, add_file
 from graph.errors import StoreError
 from graph.store import LocalStore, RemoteStore, Store
 from graph.writes import ChangeSet, apply, plan_addition, plan_replacement, plan_update
@@ -72,7 +72,7 @@ def require_write_access(request: Request) -> None:
     if not hmac.compare_digest(token.strip().encode(), settings.write_token.encode()):
         raise ProblemError(
             401,
-            "the bearer token is not the write token",
+            "the Bearer token is not this server's write token",
             slug="unauthorized",
             headers={"WWW-Authenticate": 'Bearer realm="stancegraph", error="invalid_token"'},
         )
@@ -136,7 +136,10 @@ class Writer:
             if source_text is not None:
                 text_path = Path(directory) / "source.txt"
                 text_path.write_text(source_text, encoding="utf-8")
-            report = add_file(scratch, path, source_text=text_path, dry_run=dry_run)
+            try:
+                report = add_file(scratch, path, source_text=text_path, dry_run=dry_run)
+            except CurationError as error:  # name what the client sent, not our temporary file
+                raise CurationError(Path("the curation file"), error.problems) from None
         if report.quads and not dry_run:
             self.store.add_quads(report.quads)
             self._on_write()

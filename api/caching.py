@@ -1,0 +1,183 @@
+"""HTTP caching for reads: strong ETags, 304s, Cache-Control, and a bounded answer cache.
+
+A read's answer depends only on the request and on the data, so its ETag is
+a hash of the data version (:class:`graph.result_cache.ResultCache`) and of
+what the request asks: method, path, query string, body, and the headers
+that choose the representation (Accept). A client that sends the ETag back
+gets ``304`` without the query running; a repeated request is answered from
+memory. Any acknowledged write bumps the data version, so neither can serve an
+answer from before it.
+
+Answers stream through untouched while a copy is kept (up to the entry
+limit), so caching never delays the first byte. Requests whose answer can
+change without a write (SPARQL's ``NOW()``, ``RAND()``, ``UUID()``,
+``STRUUID()``, ``BNODE()``) and writes themselves are passed through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote_plus
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph.result_cache import CachedAnswer, ResultCache
+
+_VOLATILE = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+_READ_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")
+MAX_CACHED_BODY = 1024 * 1024  # a read request body (a POSTed query) worth keying on
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+class CachingMiddleware:
+    """ETag/304 and an in-memory answer cache for GET reads and POSTed SPARQL queries."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResultCache,
+        cache_control: str = "no-cache",
+        paths: Iterable[str] = ("/sparql", "/api/", "/id/", "/viewer"),
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.cache_control = cache_control
+        self.paths = tuple(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        body = b""
+        if method == "POST":
+            content_type = _header(scope, b"content-type").split(";", 1)[0].strip().lower()
+            if scope["path"] != "/sparql" or content_type not in _READ_CONTENT_TYPES:
+                await self.app(scope, receive, send)
+                return
+            buffered, receive = await _buffer_body(receive)
+            if buffered is None:  # too big to key on: let the app refuse or answer it
+                await self.app(scope, receive, send)
+                return
+            body = buffered
+            if content_type != "application/sparql-query" and b"update=" in body:
+                await self.app(scope, receive, send)
+                return
+        elif method not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        query_text = unquote_plus(scope["query_string"].decode("latin-1")) + unquote_plus(
+            body.decode("utf-8", "replace")
+        )
+        if _VOLATILE.search(query_text):
+            await self.app(scope, receive, send)
+            return
+
+        version = self.cache.version
+        key = self.cache.key(
+            method,
+            scope["path"],
+            scope["query_string"].decode("latin-1"),
+            body.decode("utf-8", "replace"),
+            _header(scope, b"accept"),
+            _header(scope, b"content-type"),
+        )
+        etag = f'"{key}"'
+        validators = [(b"etag", etag.encode()), (b"cache-control", self.cache_control.encode())]
+        if _matches(_header(scope, b"if-none-match"), etag):
+            await send({"type": "http.response.start", "status": 304, "headers": validators})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        cached = self.cache.get(key)
+        if cached is not None:
+            headers = [
+                (b"content-type", cached.media_type.encode()),
+                (b"content-length", str(len(cached.body)).encode()),
+                (b"vary", b"Accept"),
+                (b"x-cache", b"hit"),
+                *validators,
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if method == "HEAD" else cached.body})
+            return
+        await self._answer_and_keep(scope, receive, send, key, version, validators)
+
+    async def _answer_and_keep(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: str,
+        version: str,
+        validators: list[tuple[bytes, bytes]],
+    ) -> None:
+        state: dict[str, object] = {"keep": False, "media_type": "", "parts": [], "size": 0}
+
+        async def send_and_copy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"etag", b"cache-control")
+                ]
+                if message["status"] == 200:
+                    headers += validators
+                    state["keep"] = scope["method"] != "HEAD"
+                    state["media_type"] = next(
+                        (v.decode("latin-1") for k, v in headers if k.lower() == b"content-type"), ""
+                    )
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and state["keep"]:
+                chunk = message.get("body", b"")
+                size = int(state["size"]) + len(chunk)  # type: ignore[call-overload]
+                if size > self.cache.max_entry_bytes:
+                    state["keep"] = False
+                    state["parts"] = []
+                else:
+                    state["size"] = size
+                    state["parts"].append(chunk)  # type: ignore[attr-defined]
+                    if not message.get("more_body", False):
+                        body = b"".join(state["parts"])  # type: ignore[arg-type]
+                        self.cache.put(key, CachedAnswer(str(state["media_type"]), body), version=version)
+            await send(message)
+
+        await self.app(scope, receive, send_and_copy)
+
+
+async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
+    """Read a request body (up to :data:`MAX_CACHED_BODY`) and give the app a receive that replays it."""
+    parts: list[bytes] = []
+    size = 0
+    more = True
+    messages: list[Message] = []
+    while more:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        parts.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+        if size > MAX_CACHED_BODY:
+            break
+
+    async def replay() -> Message:
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    return (None if size > MAX_CACHED_BODY or more else b"".join(parts)), replay
