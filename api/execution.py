@@ -186,7 +186,9 @@ class PoolExecutor(_Threaded):
     """Queries through worker processes, each query bounded by the pool's deadline."""
 
     def __init__(self, pool: QueryPool) -> None:
-        super().__init__(pool.size)
+        # A thread per query the pool admits (running or queued), and one more that hears its refusals:
+        # so the pool, not this thread pool's unbounded queue, decides who waits.
+        super().__init__(pool.size + (pool.max_queued if pool.max_queued is not None else pool.size) + 1)
         self._pool = pool
 
     def _work(self, job: QueryJob, pipe: _Pipe) -> None:
