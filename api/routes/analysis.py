@@ -19,6 +19,7 @@ from api.dependencies import StoreDep
 from api.models import StanceGraph
 from api.problems import PROBLEM_RESPONSES
 from graph import analysis
+from graph.errors import NotFoundError
 from graph.projection import stance_graph
 from graph.terms import resource
 from graph.viewer import graph_payload
@@ -58,8 +59,12 @@ def alignment(graph: ProjectionDep) -> analysis.AlignmentMatrix:
 @router.get("/alignment/{actor_id}", summary="One actor's alignment with the others")
 def actor_alignment(actor_id: str, graph: ProjectionDep) -> ActorAlignment:
     """Closest first; 404 if the id names no actor."""
+    try:
+        iri = resource(actor_id).value
+    except ValueError:  # not even an IRI (found by fuzzing): it names nothing
+        raise NotFoundError("actor", actor_id) from None
     pairs = analysis.alignment_of(graph, actor_id)
-    return ActorAlignment(actor=analysis.node(graph, resource(actor_id).value), pairs=pairs)
+    return ActorAlignment(actor=analysis.node(graph, iri), pairs=pairs)
 
 
 @router.get("/coalitions", summary="Groups of actors that side together")
