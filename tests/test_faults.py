@@ -1,0 +1,74 @@
+"""Faults outside our control: an endpoint that is down or slow is a prompt 502 or 504, never a hang."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from tests.servers import free_port
+
+ASK = "ASK { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def sleepy_endpoint() -> Iterator[str]:
+    """A loopback 'SPARQL endpoint' that accepts every request and answers only after 5 s."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            time.sleep(5)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b'{"head":{},"boolean":true}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D", "/api/stats", "/id/europe"])
+def test_a_slow_endpoint_is_a_prompt_504(serve: Callable[..., str], sleepy_endpoint: str, path: str) -> None:
+    url = serve(endpoint=sleepy_endpoint, endpoint_timeout=0.5)
+    started = time.monotonic()
+    response = httpx.get(f"{url}{path}", timeout=10)
+    assert time.monotonic() - started < 3
+    assert response.status_code == 504, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "did not answer" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D", "/api/stats", "/id/europe"])
+def test_a_down_endpoint_is_a_prompt_502(serve: Callable[..., str], path: str) -> None:
+    url = serve(endpoint=f"http://127.0.0.1:{free_port()}/sparql", endpoint_timeout=5)
+    started = time.monotonic()
+    response = httpx.get(f"{url}{path}", timeout=10)
+    assert time.monotonic() - started < 3
+    assert response.status_code == 502, response.text
+    assert "cannot reach" in response.json()["detail"]
+
+
+def test_writes_behind_an_endpoint_are_refused_not_relayed(
+    serve: Callable[..., str], sleepy_endpoint: str
+) -> None:
+    url = serve(endpoint=sleepy_endpoint, write_token="a-token-long-enough-0123")
+    response = httpx.post(
+        f"{url}/sparql",
+        data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"},
+        headers={"Authorization": "Bearer a-token-long-enough-0123"},
+        timeout=10,
+    )
+    assert response.status_code == 403 and "send writes to that endpoint" in response.json()["detail"]
