@@ -16,6 +16,7 @@ label in the data stays text.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -31,7 +32,8 @@ import pyvis
 from markupsafe import Markup
 from pyvis.network import Network
 
-from graph.terms import local_id
+from graph.analysis import coalitions
+from graph.terms import as_date, local_id
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VIS_JS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
@@ -48,6 +50,7 @@ class ApiNode(TypedDict):
     kind: str
     kind_label: str
     draft: str | None
+    coalition: int | None
 
 
 class ApiEdge(TypedDict):
@@ -67,7 +70,12 @@ class ApiEdge(TypedDict):
 
 
 class GraphPayload(TypedDict):
-    """The JSON of ``/api/graph``, which is also what the viewer draws."""
+    """The JSON of ``/api/graph``, which is also what the viewer draws.
+
+    An actor's ``coalition`` is its group's index in :func:`graph.analysis.coalitions`
+    (largest first; ``None`` for actors with no stance, and for drafts and clauses):
+    computed here so that the viewer, served or opened from a file, needs no second request.
+    """
 
     nodes: list[ApiNode]
     edges: list[ApiEdge]
@@ -97,6 +105,10 @@ OTHER_ACTOR = NodeStyle("dot", "#6b7280", 14)
 DRAFT_COLOURS = ("#37474f", "#7b1fa2", "#00838f", "#ad1457", "#5d4037", "#283593", "#827717", "#4e342e")
 CLAUSE_SHAPE = "diamond"
 DRAFT_SHAPE = "box"
+# Colouring by coalition replaces the kind colours of actors (their shapes stay); an actor with no
+# stance belongs to no coalition and turns pale grey.
+COALITION_COLOURS = ("#e69f00", "#0072b2", "#cc79a7", "#56b4e9", "#009e73", "#d55e00", "#000000", "#f0e442")
+NO_COALITION = "#c4c9cf"
 
 RELATION_LABELS: Mapping[str, str] = {
     "supports": "supports",
@@ -138,6 +150,7 @@ def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
     Ids are the short ids of ``/id/{id}``; an edge's ``source``/``target`` are node
     ids and ``source_document`` is the evidence's source (a document id).
     """
+    groups = {member.iri: i for i, group in enumerate(coalitions(graph)) for member in group.members}
     nodes: list[ApiNode] = [
         {
             "id": data["id"],
@@ -147,6 +160,7 @@ def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
             "kind": data["kind"],
             "kind_label": str(data["kind_label"]),
             "draft": local_id(str(data["draft"])) if data.get("draft") else None,
+            "coalition": groups.get(iri),
         }
         for iri, data in graph.nodes(data=True)
     ]
@@ -197,6 +211,12 @@ def build_network(payload: GraphPayload) -> Network:
             kind_label=node["kind_label"],
             draft=draft,
             iri=node["iri"],
+            # Swapped for ``color`` when the page colours actors by coalition.
+            **(
+                {"coalition_colour": coalition_colour(node.get("coalition"))}
+                if node["group"] == "actor"
+                else {}
+            ),
             **_label_font(node["group"]),
         )
     for edge in payload["edges"]:
@@ -214,6 +234,7 @@ def build_network(payload: GraphPayload) -> Network:
             source_document=edge.get("source_document"),
             source_label=edge.get("source_label"),
             date=edge.get("date"),
+            day=_first_day(edge.get("date")),
             certainty=edge.get("certainty"),
             document=ids.get(edge.get("document") or "", edge.get("document")),
             position=edge.get("position"),
@@ -227,6 +248,47 @@ def _resolve(ids: Mapping[str, str], edge: ApiEdge, end: str) -> str:
     if reference not in ids:
         raise ValueError(f"edge {edge['id']!r}: its {end} {reference!r} is not a node of the graph")
     return ids[reference]
+
+
+def coalition_colour(index: int | None) -> str:
+    """The colour of a coalition (by its index); like draft colours, they repeat after eight."""
+    return NO_COALITION if index is None else COALITION_COLOURS[index % len(COALITION_COLOURS)]
+
+
+def _first_day(date: str | None) -> str | None:
+    """The ISO day a date literal starts on, as :func:`graph.analysis.as_of` reads it: the page
+    then compares days as strings, and a month or a year counts from its first day."""
+    day = as_date(date)
+    return day.isoformat() if day else None
+
+
+def timeline_days(payload: GraphPayload) -> list[str]:
+    """The stops of the "as of" slider: the day before the first dated position, then every day
+    on which a position starts to hold. Between two stops nothing changes."""
+    days = sorted({day for edge in payload["edges"] if (day := _first_day(edge.get("date")))})
+    if not days:
+        return []
+    before = dt.date.fromisoformat(days[0]) - dt.timedelta(days=1)
+    return [before.isoformat(), *days]
+
+
+def _position_dates(payload: GraphPayload) -> dict[str, int]:
+    """How many positions there are and how many have no usable date, for the slider's note."""
+    days = [_first_day(edge.get("date")) for edge in payload["edges"] if edge["relation"] in STANCES]
+    return {"all": len(days), "undated": days.count(None)}
+
+
+def coalition_legend(payload: GraphPayload) -> list[dict[str, str]]:
+    """One legend row per coalition, in the order of :func:`graph.analysis.coalitions`: its colour
+    and its members' labels."""
+    members: dict[int, list[str]] = {}
+    for node in payload["nodes"]:
+        if node["group"] == "actor" and (index := node.get("coalition")) is not None:
+            members.setdefault(index, []).append(node["label"])
+    return [
+        {"colour": coalition_colour(index), "label": ", ".join(sorted(labels, key=str.casefold))}
+        for index, labels in sorted(members.items())
+    ]
 
 
 def _draft_colours(nodes: Sequence[ApiNode]) -> dict[str, str]:
@@ -430,6 +492,7 @@ def render_viewer(payload: GraphPayload, *, standalone: bool) -> str:
         "options": options,
         "labels": dict(RELATION_LABELS),
         "standalone": standalone,
+        "days": timeline_days(payload),
     }
     files = assets()
     return (
@@ -445,6 +508,9 @@ def render_viewer(payload: GraphPayload, *, standalone: bool) -> str:
             legend=legend(payload),
             edge_legend=edge_legend(),
             choices=filter_choices(payload),
+            coalitions=coalition_legend(payload),
+            positions=_position_dates(payload),
+            no_coalition=NO_COALITION,
             counts={"nodes": len(net.nodes), "edges": len(net.edges)},
         )
     )

@@ -30,7 +30,7 @@ from graph.cli import main
 from graph.loading import bundled_files
 from graph.projection import stance_graph
 from graph.store import LocalStore
-from graph.viewer import GraphPayload, graph_payload, render_viewer
+from graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -359,6 +359,82 @@ def test_phone_width_uses_bottom_sheets(open_viewer: OpenViewer, server: str) ->
     assert box["width"] == PHONE["width"]
     assert box["y"] + box["height"] == pytest.approx(PHONE["height"], abs=1)
     visit.screenshot("viewer-phone-panel")
+    visit.assert_clean(allowed_origin=server)
+
+
+STANCE_EDGES = "() => stancegraph.edges.get({filter: (e) => !e.hidden && e.stance}).map((e) => e.id).sort()"
+ACTOR_LOOKS = """() => Object.fromEntries(stancegraph.nodes.get({filter: (n) => n.category === 'actor'})
+    .map((n) => [n.id, [n.color, n.shape]]))"""
+POSITIONS = "() => stancegraph.network.getPositions(stancegraph.nodes.getIds())"
+
+
+@pytest.mark.browser
+def test_colouring_by_coalition_follows_api_coalitions(open_viewer: OpenViewer, server: str) -> None:
+    coalitions = httpx.get(f"{server}/api/coalitions", timeout=30).json()
+    groups = [[member["id"] for member in c["members"]] for c in coalitions]
+    labels = [", ".join(sorted((m["label"] for m in c["members"]), key=str.casefold)) for c in coalitions]
+    visit = open_viewer(f"{server}/viewer")
+    by_kind = visit.evaluate(ACTOR_LOOKS)
+    visit.page.get_by_role("checkbox", name="actors by coalition").check()
+    looks = visit.evaluate(ACTOR_LOOKS)
+
+    colours = [{looks[member][0] for member in group} for group in groups]
+    assert all(len(colour) == 1 for colour in colours)  # one colour per coalition...
+    assert len(set.union(*colours)) == len(groups)  # ...and a different one for each
+    grouped = {member for group in groups for member in group}
+    assert {looks[actor][0] for actor in looks.keys() - grouped} == {NO_COALITION}
+    assert {actor: shape for actor, (_, shape) in looks.items()} == {a: s for a, (_, s) in by_kind.items()}
+    legend = visit.page.locator("#coalition-legend li").all_inner_texts()
+    assert [text.strip() for text in legend] == [*labels, "no stance recorded"]
+    assert "colour=coalition" in visit.page.url
+    visit.screenshot("viewer-coalitions")
+
+    shared = open_viewer(visit.page.url)
+    assert shared.evaluate(ACTOR_LOOKS) == looks
+    shared.page.get_by_role("checkbox", name="actors by coalition").uncheck()
+    assert shared.evaluate(ACTOR_LOOKS) == by_kind
+    assert shared.page.locator("#coalition-legend").is_hidden()
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_as_of_slider_shows_the_stances_that_held_on_a_day(
+    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+) -> None:
+    dated = sorted(
+        e["id"] for e in api_graph["edges"] if e["relation"] in ("supports", "opposes") and e["date"]
+    )
+    assert len(dated) == 2
+    visit = open_viewer(f"{server}/viewer")
+    before = visit.evaluate(POSITIONS)
+    assert "12 of 14 positions have no date" in visit.page.locator("#controls").inner_text()
+    visit.page.get_by_role("checkbox", name="undated positions").uncheck()
+    slider = visit.page.locator("#as-of")
+
+    slider.fill("0")
+    assert visit.page.locator("#as-of-day").inner_text() == "2025-11-19"
+    assert visit.evaluate(STANCE_EDGES) == []
+    slider.fill("1")
+    assert visit.page.locator("#as-of-day").inner_text() == "2025-11-20"
+    assert visit.evaluate(STANCE_EDGES) == dated
+    timeline = httpx.get(f"{server}/api/timeline", params={"as_of": "2025-11-20"}, timeout=30).json()
+    assert dated == sorted(e["id"] for e in timeline["edges"] if e["relation"] in ("supports", "opposes"))
+    assert visit.evaluate(POSITIONS) == before  # nothing moved
+    assert "as_of=2025-11-20" in visit.page.url and "undated=hidden" in visit.page.url
+    visit.screenshot("viewer-as-of")
+
+    shared = open_viewer(visit.page.url)
+    assert shared.visible() == visit.visible()
+    assert shared.page.get_by_role("checkbox", name="undated positions").is_checked() is False
+    assert shared.page.locator("#as-of").input_value() == "1"
+
+    # Any day in the URL is kept as given; undated positions show unless hidden.
+    later = open_viewer(f"{server}/viewer#as_of=2025-06-01")
+    assert later.page.locator("#as-of-day").inner_text() == "2025-06-01"
+    assert len(later.evaluate(STANCE_EDGES)) == 14 - len(dated)
+    later.page.get_by_role("button", name="Show everything").click()
+    assert len(later.evaluate(STANCE_EDGES)) == 14
+    assert "as_of" not in later.page.url
     visit.assert_clean(allowed_origin=server)
 
 

@@ -5,7 +5,9 @@
    through innerHTML: labels and quotes come from outside and may contain markup.
    Filters only toggle `hidden` flags and the layout is computed once with physics that is then
    switched off, so nodes never move when a filter changes. The filter state lives in the URL
-   fragment (and `?focus=ID` etc. in the query string are read too), so a view can be shared. */
+   fragment (and `?focus=ID` etc. in the query string are read too), so a view can be shared.
+   The "as of" slider hides the stances that did not hold yet (nodes stay, as in
+   graph.analysis.as_of); colouring by coalition recolours actors and keeps their shapes. */
 "use strict";
 
 (() => {
@@ -32,12 +34,21 @@
   );
   const actorSelect = $("filter-actor");
   const searchInput = $("search-input");
+  const slider = $("as-of"); // absent when no position has a date
+  const undatedBox = $("show-undated");
+  const coalitionBox = $("by-coalition"); // absent when no actor took a stance
+  let asOf = null; // an ISO day, or null for every date: the slider only stops where something changes
   const initial = paramsFromURL();
   let focused = nodeById.has(initial.get("focus")) ? initial.get("focus") : null;
 
   /** The filters as sets of allowed values (null: everything allowed) and an actor id or "". */
   function readControls() {
-    const state = { actor: actorSelect.value };
+    const state = {
+      actor: actorSelect.value,
+      asOf,
+      undated: !undatedBox || undatedBox.checked,
+      colour: coalitionBox?.checked ? "coalition" : "kind",
+    };
     for (const name of FILTERS) {
       const checked = boxes[name].filter((b) => b.checked).map((b) => b.value);
       state[name] = checked.length === boxes[name].length ? null : new Set(checked);
@@ -52,6 +63,20 @@
     }
     const actor = params.get("actor") || "";
     actorSelect.value = nodeById.get(actor)?.category === "actor" ? actor : "";
+    const day = params.get("as_of") || "";
+    setAsOf(/^\d{4}-\d{2}-\d{2}$/.test(day) ? day : null);
+    if (undatedBox) undatedBox.checked = params.get("undated") !== "hidden";
+    if (coalitionBox) coalitionBox.checked = params.get("colour") === "coalition";
+  }
+
+  /** Show the graph as of `day` (null: every date); the slider goes to the last stop on or before it. */
+  function setAsOf(day) {
+    asOf = slider ? day : null;
+    if (!slider) return;
+    slider.value = day === null ? data.days.length : Math.max(0, data.days.filter((d) => d <= day).length - 1);
+    const text = day === null ? "every date" : day;
+    $("as-of-day").textContent = text;
+    slider.setAttribute("aria-valuetext", text);
   }
 
   /** Query string, then fragment (the fragment wins): the link someone shared. */
@@ -73,6 +98,9 @@
       for (const value of state[name]) params.append(name, value);
     }
     if (state.actor) params.set("actor", state.actor);
+    if (state.asOf) params.set("as_of", state.asOf);
+    if (!state.undated) params.set("undated", "hidden");
+    if (state.colour !== "kind") params.set("colour", state.colour);
     if (focused) params.set("focus", focused);
     const fragment = params.toString();
     history.replaceState(null, "", location.pathname + (fragment ? `#${fragment}` : ""));
@@ -92,7 +120,8 @@
         allowed(state.draft, e.document) &&
         (!state.actor || e.from === state.actor) &&
         allowed(state.stance, e.relation) &&
-        allowed(state.certainty, e.certainty);
+        allowed(state.certainty, e.certainty) &&
+        (e.day ? state.asOf === null || e.day <= state.asOf : state.undated);
       edgeOn.set(e.id, on);
       if (on) touched.add(e.from).add(e.to);
     }
@@ -135,6 +164,7 @@
     const { nodeOn, edgeOn } = visibility(state);
     setHidden(nodes, hiddenNow.nodes, nodeOn);
     setHidden(edges, hiddenNow.edges, edgeOn);
+    paint(state.colour);
     const shown = (on) => [...on.values()].filter(Boolean).length;
     $("status").textContent =
       `${shown(nodeOn)} of ${nodes.length} nodes, ${shown(edgeOn)} of ${edges.length} edges`;
@@ -143,6 +173,22 @@
   }
 
   const isHidden = (id) => hiddenNow.nodes.get(id) === true;
+
+  let painted = "kind";
+  /** Actors in the colour of their kind or of their coalition; shapes stay, so the kind still shows. */
+  function paint(colour) {
+    if (colour === painted) return;
+    painted = colour;
+    const actors = data.nodes.filter((n) => n.coalition_colour);
+    nodes.update(actors.map((n) => ({ id: n.id, color: colour === "coalition" ? n.coalition_colour : n.color })));
+    $("coalition-legend").hidden = colour !== "coalition";
+  }
+
+  /** Show everything again, but keep the colouring: it hides nothing. */
+  function clearFilters() {
+    writeControls(new URLSearchParams(coalitionBox?.checked ? { colour: "coalition" } : {}));
+    apply();
+  }
 
   /* ---------------------------------------------------------------- details */
 
@@ -230,8 +276,7 @@
   /** Select a node, bring it into view and open its panel; filters are cleared if they hide it. */
   function focusNode(id) {
     if (isHidden(id)) {
-      writeControls(new URLSearchParams());
-      apply();
+      clearFilters();
       $("status").textContent += ` (filters cleared to show ${nodeById.get(id).label})`;
     }
     focused = id;
@@ -299,8 +344,9 @@
   });
 
   $("controls").addEventListener("change", apply);
-  $("reset").addEventListener("click", () => {
-    writeControls(new URLSearchParams());
+  $("reset").addEventListener("click", clearFilters);
+  slider?.addEventListener("input", () => {
+    setAsOf(data.days[Number(slider.value)] ?? null);
     apply();
   });
   $("search").addEventListener("submit", (event) => {
