@@ -181,20 +181,27 @@ def validate(files: tuple[Path, ...], store: Store) -> None:
 @main.command(name="export")
 @click.option("--format", "format_name", type=click.Choice(FORMATS), default="turtle", show_default=True)
 @click.option(
+    "--document",
+    metavar="ID",
+    help="Only what this source document backs: it and everything citing it (RDF formats).",
+)
+@click.option(
     "--out", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
 )
 @store_options
-def export_command(format_name: str, out: Path | None, store: Store) -> None:
-    """Write the dataset as Turtle, N-Triples, JSON-LD, RDF/XML, GraphML or GEXF.
+def export_command(format_name: str, document: str | None, out: Path | None, store: Store) -> None:
+    """Write the dataset as Turtle, N-Triples, JSON-LD, RDF/XML, GraphML, GEXF or a CSV of positions.
 
     \b
     Example:
       stancegraph export --format graphml --out stances.graphml
+      stancegraph export --format positions-csv --out positions.csv
+      stancegraph export --format turtle --document roff-us-russian-peace-plan
     """
     if out is None:
-        export(store, format_name, sys.stdout.buffer)
+        export(store, format_name, sys.stdout.buffer, document=document)
         return
-    write_atomically(out, lambda handle: export(store, format_name, handle))
+    write_atomically(out, lambda handle: export(store, format_name, handle, document=document))
     click.echo(f"wrote {out}", err=True)
 
 
