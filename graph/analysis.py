@@ -291,12 +291,13 @@ def contested(graph: nx.MultiDiGraph) -> list[TargetSides]:
     )
 
 
-def coalitions(graph: nx.MultiDiGraph, *, seed: int = 0) -> list[Coalition]:
-    """Groups of actors that side together, largest first.
+def coalition_groups(graph: nx.MultiDiGraph, *, seed: int = 0) -> list[tuple[Node, ...]]:
+    """The members of each coalition, in the order of :func:`coalitions`, without explaining them.
 
     Two actors are linked with weight agreements minus disagreements (from
     :func:`alignment`); Louvain community detection (fixed ``seed``) runs on the
     positive links, so an actor that agrees with no one forms a group of its own.
+    This is the cheap part: the viewer colours by it on graphs of any size.
     """
     table = stances(graph)
     signed = nx.Graph()
@@ -305,23 +306,32 @@ def coalitions(graph: nx.MultiDiGraph, *, seed: int = 0) -> list[Coalition]:
         weight = pair.agreements - pair.disagreements
         if weight > 0:
             signed.add_edge(pair.actor.iri, pair.other.iri, weight=weight)
-    groups = nx.community.louvain_communities(signed, weight="weight", seed=seed)
+    groups = [
+        _nodes(graph, group) for group in nx.community.louvain_communities(signed, weight="weight", seed=seed)
+    ]
+    return sorted(groups, key=lambda members: (-len(members), members[0].label))
+
+
+def coalitions(graph: nx.MultiDiGraph, *, seed: int = 0) -> list[Coalition]:
+    """Groups of actors that side together, largest first, with the targets that bind, split and separate them."""
+    table = stances(graph)
     sides = _sides(graph, table)
-    found = [_coalition(graph, set(group), table, sides) for group in groups]
-    return sorted(found, key=lambda c: (-len(c.members), c.members[0].label))
+    by_target: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (actor, target), stance in table.items():
+        by_target[target].append((actor, stance.sign))
+    return [_coalition(members, by_target, sides) for members in coalition_groups(graph, seed=seed)]
 
 
 def _coalition(
-    graph: nx.MultiDiGraph,
-    members: set[str],
-    table: dict[tuple[str, str], Stance],
-    sides: dict[str, TargetSides],
+    members: tuple[Node, ...], by_target: dict[str, list[tuple[str, int]]], sides: dict[str, TargetSides]
 ) -> Coalition:
+    inner = {member.iri for member in members}
     binds, splits, separates = [], [], []
     for target, side in sorted(sides.items(), key=lambda item: item[1].target.label):
-        inside = {table[a, target].sign for a in members if (a, target) in table}
-        outside = {s.sign for (a, t), s in table.items() if t == target and a not in members}
-        taking = sum((a, target) in table for a in members)
+        taken = by_target[target]
+        inside = {sign for actor, sign in taken if actor in inner}
+        outside = {sign for actor, sign in taken if actor not in inner}
+        taking = sum(actor in inner for actor, _ in taken)
         if inside == {1} or inside == {-1}:
             if taking >= 2:
                 binds.append(side)
@@ -331,7 +341,7 @@ def _coalition(
             splits.append(side)
     cited = {p for side in (*binds, *splits, *separates) for p in side.positions}
     return Coalition(
-        members=_nodes(graph, members),
+        members=members,
         binds=tuple(binds),
         splits=tuple(splits),
         separates=tuple(separates),

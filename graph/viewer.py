@@ -32,7 +32,7 @@ import pyvis
 from markupsafe import Markup
 from pyvis.network import Network
 
-from graph.analysis import coalitions
+from graph.analysis import coalition_groups
 from graph.terms import as_date, local_id
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -72,7 +72,7 @@ class ApiEdge(TypedDict):
 class GraphPayload(TypedDict):
     """The JSON of ``/api/graph``, which is also what the viewer draws.
 
-    An actor's ``coalition`` is its group's index in :func:`graph.analysis.coalitions`
+    An actor's ``coalition`` is its group's index in :func:`graph.analysis.coalition_groups`
     (largest first; ``None`` for actors with no stance, and for drafts and clauses):
     computed here so that the viewer, served or opened from a file, needs no second request.
     """
@@ -150,7 +150,7 @@ def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
     Ids are the short ids of ``/id/{id}``; an edge's ``source``/``target`` are node
     ids and ``source_document`` is the evidence's source (a document id).
     """
-    groups = {member.iri: i for i, group in enumerate(coalitions(graph)) for member in group.members}
+    groups = {member.iri: i for i, group in enumerate(coalition_groups(graph)) for member in group}
     nodes: list[ApiNode] = [
         {
             "id": data["id"],
@@ -279,7 +279,7 @@ def _position_dates(payload: GraphPayload) -> dict[str, int]:
 
 
 def coalition_legend(payload: GraphPayload) -> list[dict[str, str]]:
-    """One legend row per coalition, in the order of :func:`graph.analysis.coalitions`: its colour
+    """One legend row per coalition, in the order of :func:`graph.analysis.coalition_groups`: its colour
     and its members' labels."""
     members: dict[int, list[str]] = {}
     for node in payload["nodes"]:
