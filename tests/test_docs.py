@@ -39,4 +39,6 @@ def routes() -> list[str]:
 def test_every_route_is_in_the_readme(path: str) -> None:
     pattern = re.escape(path).replace(r"\{", "{").replace(r"\}", "}")
     pattern = re.sub(r"\{[^}]+\}", r"[^ /`]+", pattern)
-    assert re.search(rf"(?:^|[\s`(|]|8000){pattern}(?![\w-])", README, re.M), f"{path} is not described in README.md"
+    assert re.search(rf"(?:^|[\s`(|]|8000){pattern}(?![\w-])", README, re.M), (
+        f"{path} is not described in README.md"
+    )
