@@ -7,8 +7,10 @@ into models. Labels that a query does not return are looked up once each.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import pyoxigraph as ox
 
@@ -26,9 +28,36 @@ from api.models import (
     Stance,
 )
 from graph.errors import NotFoundError
-from graph.store import Row, Store
+from graph.queries import load_query
+from graph.store import Row, Store, bind_values, inject_pattern
 from graph.terms import local_id, python_value
 from ontology import ID
+
+T = TypeVar("T")
+_ONLY_IF = re.compile(r"^.*#\s*only if \?(\w+)\s*$", re.MULTILINE)
+_KEY = re.compile(r"SELECT DISTINCT \?(\w+)")
+
+
+def only_pinned(query: str, pins: dict[str, ox.NamedNode | None]) -> str:
+    """Drop the lines marked ``# only if ?name`` whose variable is not pinned, and pin the rest.
+
+    >>> only_pinned("SELECT DISTINCT ?p WHERE {\n  ?p <http://e/a> ?a .  # only if ?a\n}", {"a": None})
+    'SELECT DISTINCT ?p WHERE {\n\n}'
+    """
+    kept = _ONLY_IF.sub(lambda line: line[0] if pins.get(line[1]) is not None else "", query)
+    return bind_values(kept, pins)
+
+
+def _values(name: str, terms: Iterable[ox.NamedNode]) -> str:
+    return f"VALUES ?{name} {{ {' '.join(map(str, terms))} }}"
+
+
+@dataclass(frozen=True)
+class Window(Generic[T]):
+    """Some items of a longer list, and how long the list is."""
+
+    items: list[T]
+    total: int
 
 
 def _text(row: Row, name: str) -> str | None:
@@ -104,21 +133,57 @@ class Catalog:
             "certainty": Certainty.of(row["certainty"].value),  # type: ignore[union-attr]
         }
 
+    def _window(
+        self, keys: str, *, limit: int, offset: int, **pins: ox.NamedNode | None
+    ) -> tuple[list[ox.NamedNode], int]:
+        """One page of the keys a ``*-keys`` query finds, in the store's order, and how many it finds.
+
+        Counting and paging happen in the engine, on the keys alone; only the
+        page's keys are then described, so a busy actor costs as much as a quiet one.
+        """
+        query = only_pinned(load_query(keys), pins)
+        key = _KEY.search(query)[1]  # type: ignore[index]
+        count = _KEY.sub(f"SELECT (COUNT(DISTINCT ?{key}) AS ?total)", query, count=1)
+        total = int(self.store.select(count)[0]["total"].value)  # type: ignore[union-attr]
+        rows = self.store.select(f"{query}\nLIMIT {limit} OFFSET {offset}") if offset < total else []
+        return [row[key] for row in rows], total  # type: ignore[misc]
+
+    def _described(self, name: str, key: str, keys: list[ox.NamedNode]) -> list[Row]:
+        """The rows of the named query for these keys, in the keys' order."""
+        if not keys:
+            return []
+        order = {node.value: i for i, node in enumerate(keys)}
+        rows = self.store.select(inject_pattern(load_query(name), _values(key, keys)))
+        return sorted(rows, key=lambda row: order[row[key].value])  # type: ignore[union-attr]
+
+    def position_window(self, *, limit: int, offset: int, **pins: ox.NamedNode | None) -> Window[Position]:
+        """A page of positions; pin ``actor``, ``target``, ``stance``, ``certainty`` or ``document``."""
+        keys, total = self._window("position-keys", limit=limit, offset=offset, **pins)
+        rows = self._described("position-page", "position", keys)
+        return Window([self._position(row, "draft" if "draft" in row else "target") for row in rows], total)
+
+    def claim_window(self, *, limit: int, offset: int, **pins: ox.NamedNode | None) -> Window[Claim]:
+        """A page of claims, each with everything it is about; pin ``claimant``, ``about`` or ``certainty``."""
+        keys, total = self._window("claim-keys", limit=limit, offset=offset, **pins)
+        return Window(
+            [self._claim(rows) for rows in _group(self._described("claims", "claim", keys), "claim")], total
+        )
+
+    def _position(self, row: Row, document: str) -> Position:
+        return Position(
+            **self.ref(row, "position").model_dump(),
+            **self._evidence(row),
+            actor=self.ref(row, "actor"),
+            stance=Stance.of(row["stance"].value),  # type: ignore[union-attr]
+            target=self.ref(row, "target"),
+            document=self.ref(row, document),
+            date=_text(row, "date"),
+            note=_text(row, "note"),
+        )
+
     def positions(self, **pins: ox.NamedNode | None) -> list[Position]:
         """Positions; pin ``actor``, ``target``, ``stance``, ``certainty`` or ``document``."""
-        return [
-            Position(
-                **self.ref(row, "position").model_dump(),
-                **self._evidence(row),
-                actor=self.ref(row, "actor"),
-                stance=Stance.of(row["stance"].value),  # type: ignore[union-attr]
-                target=self.ref(row, "target"),
-                document=self.ref(row, "document"),
-                date=_text(row, "date"),
-                note=_text(row, "note"),
-            )
-            for row in self.store.rows("positions", **pins)
-        ]
+        return [self._position(row, "document") for row in self.store.rows("positions", **pins)]
 
     def nodes(self, group: ox.NamedNode, **pins: ox.NamedNode | None) -> list[Actor]:
         """Actors, drafts or clauses (``group``) with their most specific kind; pin ``node``."""
@@ -133,24 +198,20 @@ class Catalog:
 
     def claims(self, **pins: ox.NamedNode | None) -> list[Claim]:
         """Claims, each with everything it is about; pin ``claimant`` or ``claim``."""
-        return [
-            Claim(
-                **self.ref(rows[0], "claim").model_dump(),
-                **self._evidence(rows[0]),
-                claimant=self.ref(rows[0], "claimant"),
-                about=list({ref.iri: ref for ref in (self.ref(row, "about") for row in rows)}.values()),
-                date=_text(rows[0], "date"),
-                reported_by=self.optional_ref(rows[0], "reportedBy"),
-                occasion=self.optional_ref(rows[0], "occasion"),
-                quantity=_number(rows[0], "quantity"),
-            )
-            for rows in _group(self.store.rows("claims", **pins), "claim")
-        ]
+        return [self._claim(rows) for rows in _group(self.store.rows("claims", **pins), "claim")]
 
-    def claims_about(self, about: ox.NamedNode) -> list[Claim]:
-        """Claims about one resource, each still listing everything it is about."""
-        claims = dict.fromkeys(row["claim"] for row in self.store.rows("claims", about=about))
-        return [claim for node in claims for claim in self.claims(claim=node)]  # type: ignore[arg-type]
+    def _claim(self, rows: list[Row]) -> Claim:
+        """One claim from its rows (one per thing it is about)."""
+        return Claim(
+            **self.ref(rows[0], "claim").model_dump(),
+            **self._evidence(rows[0]),
+            claimant=self.ref(rows[0], "claimant"),
+            about=list({ref.iri: ref for ref in (self.ref(row, "about") for row in rows)}.values()),
+            date=_text(rows[0], "date"),
+            reported_by=self.optional_ref(rows[0], "reportedBy"),
+            occasion=self.optional_ref(rows[0], "occasion"),
+            quantity=_number(rows[0], "quantity"),
+        )
 
     def clauses(self, **pins: ox.NamedNode | None) -> list[Clause]:
         """Clauses; pin ``clause`` or ``draft``."""
@@ -176,30 +237,25 @@ class Catalog:
 
     def changes(self, **pins: ox.NamedNode | None) -> list[ClauseChange]:
         """Clause changes; pin ``draft`` (the later draft) to filter."""
-        return [
-            ClauseChange(
-                **self.ref(row, "change").model_dump(),
-                **self._evidence(row),
-                kind=ChangeKind.of(row["kind"].value),  # type: ignore[union-attr]
-                draft=self.ref(row, "draft"),
-                previous=self._version(row, "previous", "previousDraft"),
-                new=self._version(row, "new", "draft"),
-            )
-            for row in self.store.rows("clause-changes", **pins)
-        ]
+        return [self._change(row) for row in self.store.rows("clause-changes", **pins)]
+
+    def _change(self, row: Row) -> ClauseChange:
+        return ClauseChange(
+            **self.ref(row, "change").model_dump(),
+            **self._evidence(row),
+            kind=ChangeKind.of(row["kind"].value),  # type: ignore[union-attr]
+            draft=self.ref(row, "draft"),
+            previous=self._version(row, "previous", "previousDraft"),
+            new=self._version(row, "new", "draft"),
+        )
 
     def lineage(self, clause: ox.NamedNode) -> list[ClauseChange]:
         """Every change on the line of drafts through ``clause``, followed both ways, oldest draft first."""
-        changes = self.changes()  # ?previous and ?new sit in OPTIONALs, so pinning them would not filter
-        line, frontier = {clause.value}, [clause.value]
-        while frontier:
-            iri = frontier.pop()
-            for change in changes:
-                sides = {side.iri for side in (change.previous, change.new) if side is not None}
-                if iri in sides:
-                    frontier.extend(sides - line)
-                    line |= sides
-        found = [c for c in changes if {s.iri for s in (c.previous, c.new) if s is not None} & line]
+        keys = [row["change"] for row in self.store.rows("lineage", clause=clause)]
+        if not keys:
+            return []
+        rows = self.store.select(inject_pattern(load_query("clause-changes"), _values("change", keys)))  # type: ignore[arg-type]
+        found = [self._change(row) for row in rows]
         return sorted(found, key=lambda c: (c.previous is None, c.draft.label, c.label))
 
     def documents(self, **pins: ox.NamedNode | None) -> list[Document]:

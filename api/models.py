@@ -45,6 +45,9 @@ class ChangeKind(Vocabulary):
     added = "added"
 
 
+T = TypeVar("T")
+
+
 class Ref(BaseModel):
     """A resource named by another: enough to show it and to follow it."""
 
@@ -94,10 +97,21 @@ class Claim(Ref, Evidence):
     quantity: int | float | None = Field(None, description="A number the claim asserts, if any.")
 
 
+EMBEDDED = 50  # items a detail embeds per list; the rest are a link away
+
+
+class Embedded(BaseModel, Generic[T]):
+    """The first items of a list a detail embeds: a busy actor has thousands, so follow `all` for the rest."""
+
+    items: list[T] = Field(description=f"At most the first {EMBEDDED}, in the paginated list's order.")
+    total: int = Field(description="How many there are in all.")
+    all: str = Field(description="The paginated list of all of them (an /api/... path).")
+
+
 class ActorDetail(Actor):
-    positions: list[Position] = Field(description="The actor's stances.")
-    claims: list[Claim] = Field(description="Claims the actor makes.")
-    claims_about: list[Claim] = Field(description="Claims others (or the actor) make about the actor.")
+    positions: Embedded[Position] = Field(description="The actor's stances.")
+    claims: Embedded[Claim] = Field(description="Claims the actor makes.")
+    claims_about: Embedded[Claim] = Field(description="Claims others (or the actor) make about the actor.")
 
 
 class Clause(Ref, Evidence):
@@ -125,12 +139,12 @@ class ClauseChange(Ref, Evidence):
 
 
 class ClauseDetail(Clause):
-    supporters: list[Position]
-    opponents: list[Position]
+    supporters: Embedded[Position]
+    opponents: Embedded[Position]
     lineage: list[ClauseChange] = Field(
         description="Every change along the clause's line across drafts, oldest draft first."
     )
-    claims_about: list[Claim]
+    claims_about: Embedded[Claim]
 
 
 class Document(Ref):
@@ -171,9 +185,6 @@ class DocumentDiff(BaseModel):
         description="Each with `previous.wording` (old) and `new.wording` (new)."
     )
     kept: list[ClauseChange]
-
-
-T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
 
+from api.catalog import Window
 from api.dependencies import SettingsDep
-from api.models import Page
+from api.models import Embedded, Page
 from api.problems import invalid_parameter
 
 T = TypeVar("T")
@@ -36,18 +38,29 @@ def page_request(
 PageDep = Annotated[PageRequest, Depends(page_request)]
 
 
+def embed(window: Window[T], path: str, **params: str) -> Embedded[T]:
+    """What a detail embeds of a list: its first items, its size and the list's URL."""
+    return Embedded[T](items=window.items, total=window.total, all=f"/api/{path}?{urlencode(params)}")
+
+
 def paginate(request: Request, items: list[T], page: PageRequest) -> Page[T]:
-    """One page of ``items``, with absolute links to its neighbours that keep the other parameters."""
+    """One page of a list computed whole (short lists: actors, documents), with links."""
     end = page.offset + page.limit
-    following = request.url.include_query_params(offset=end, limit=page.limit) if end < len(items) else None
+    return page_of(request, Window(items[page.offset : end], len(items)), page)
+
+
+def page_of(request: Request, window: Window[T], page: PageRequest) -> Page[T]:
+    """A page the engine already cut, with absolute links to its neighbours that keep the other parameters."""
+    end = page.offset + page.limit
+    following = request.url.include_query_params(offset=end, limit=page.limit) if end < window.total else None
     preceding = (
         request.url.include_query_params(offset=max(page.offset - page.limit, 0), limit=page.limit)
         if page.offset > 0
         else None
     )
     return Page[T](
-        items=items[page.offset : end],
-        total=len(items),
+        items=window.items,
+        total=window.total,
         limit=page.limit,
         offset=page.offset,
         next=str(following) if following else None,

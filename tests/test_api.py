@@ -70,21 +70,41 @@ def test_next_links_keep_the_filters(http: httpx.Client, server_url: str) -> Non
 def test_actor_with_positions_and_claims(http: httpx.Client) -> None:
     putin = http.get("/api/actors/putin").json()
     assert putin["label"] == "Putin" and putin["kind"] == "Person"
-    assert [(p["stance"], p["target"]["id"]) for p in putin["positions"]] == [
+    assert [(p["stance"], p["target"]["id"]) for p in putin["positions"]["items"]] == [
         ("opposition", "european-counter-proposal")
     ]
-    assert {c["id"] for c in putin["claims"]} == {
+    assert {c["id"] for c in putin["claims"]["items"]} == {
         "claim-putin-europe-no-desire",
         "claim-putin-unacceptable-demands",
     }
-    assert "claim-official-us-influenced-by-russia" in {c["id"] for c in putin["claims_about"]}
+    assert "claim-official-us-influenced-by-russia" in {c["id"] for c in putin["claims_about"]["items"]}
+    # each embedded list says how long it is and links to all of it
+    for name in ("positions", "claims", "claims_about"):
+        embedded = putin[name]
+        assert embedded["total"] == len(embedded["items"])
+        assert http.get(embedded["all"]).json()["items"] == embedded["items"]
+
+
+def test_details_embed_a_bounded_excerpt(http: httpx.Client) -> None:
+    """A busy actor's detail embeds its first positions, not all of them; the link pages through the rest."""
+    embedded = http.get("/api/actors/charlotte-roff").json()["claims"]
+    assert (
+        embedded["total"] == len(_every(http, "/api/claims", claimant="charlotte-roff"))
+        and embedded["all"] == "/api/claims?claimant=charlotte-roff"
+    )
+    assert len(embedded["items"]) <= 50
 
 
 def test_clause_with_supporters_opponents_and_lineage(http: httpx.Client) -> None:
     amnesty = http.get("/api/clauses/plan-28-amnesty").json()
     assert amnesty["draft"]["id"] == "plan-28-point"
-    assert amnesty["supporters"] == []
-    assert {(p["actor"]["label"], p["certainty"]) for p in amnesty["opponents"]} == {
+    assert amnesty["supporters"] == {
+        "items": [],
+        "total": 0,
+        "all": "/api/positions?clause=plan-28-amnesty&stance=support",
+    }
+    assert amnesty["opponents"]["total"] == 3
+    assert {(p["actor"]["label"], p["certainty"]) for p in amnesty["opponents"]["items"]} == {
         ("Europe", "stated"),
         ("Ukraine", "believed"),
         ("United States", "believed"),
@@ -159,7 +179,7 @@ def test_positions_carry_their_evidence(http: httpx.Client) -> None:
 
 def test_claims_filters(http: httpx.Client) -> None:
     roff = _every(http, "/api/claims", claimant="charlotte-roff")
-    assert len(roff) == 15 and all(c["claimant"]["id"] == "charlotte-roff" for c in roff)  # type: ignore[index]
+    assert len(roff) == 17 and all(c["claimant"]["id"] == "charlotte-roff" for c in roff)  # type: ignore[index]
     about = _every(http, "/api/claims", about="plan-28-amnesty")
     assert {c["id"] for c in about} == {"claim-roff-amnesty-war-crimes", "claim-roff-children"}
     children = next(c for c in about if c["id"] == "claim-roff-children")
@@ -249,7 +269,7 @@ def test_other_problems(http: httpx.Client) -> None:
 
 def test_api_agrees_with_competency_question_08(http: httpx.Client) -> None:
     """Who opposes the amnesty, and how sure is the source? (tests/competency/08-...)"""
-    opponents = http.get("/api/clauses/plan-28-amnesty").json()["opponents"]
+    opponents = http.get("/api/clauses/plan-28-amnesty").json()["opponents"]["items"]
     assert {(p["actor"]["label"], p["certainty"]) for p in opponents} == {
         ("Europe", "stated"),
         ("Ukraine", "believed"),

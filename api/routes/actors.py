@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Path, Query, Request
 
 from api.dependencies import CatalogDep
-from api.models import Actor, ActorDetail, Page
-from api.pagination import PageDep, paginate
+from api.models import EMBEDDED, Actor, ActorDetail, Page
+from api.pagination import PageDep, embed, paginate
 from api.routes import api_router, one
 from ontology import SG
 
@@ -35,12 +35,12 @@ def list_actors(
 def get_actor(
     catalog: CatalogDep, id: Annotated[str, Path(description="The actor's id, e.g. `us`.")]
 ) -> ActorDetail:
-    """One actor with its positions, the claims it makes and the claims made about it."""
+    """One actor with its first positions, claims it makes and claims about it, and links to all of them."""
     node = catalog.node("actor", id, SG.Actor)
     actor = one(catalog.nodes(SG.Actor, node=node), "actor", id)
     return ActorDetail(
         **actor.model_dump(),
-        positions=catalog.positions(actor=node),
-        claims=catalog.claims(claimant=node),
-        claims_about=catalog.claims_about(node),
+        positions=embed(catalog.position_window(limit=EMBEDDED, offset=0, actor=node), "positions", actor=id),
+        claims=embed(catalog.claim_window(limit=EMBEDDED, offset=0, claimant=node), "claims", claimant=id),
+        claims_about=embed(catalog.claim_window(limit=EMBEDDED, offset=0, about=node), "claims", about=id),
     )

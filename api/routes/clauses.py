@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Path, Query, Request
 
 from api.dependencies import CatalogDep
-from api.models import Clause, ClauseDetail, Page
-from api.pagination import PageDep, paginate
+from api.models import EMBEDDED, Clause, ClauseDetail, Page
+from api.pagination import PageDep, embed, paginate
 from api.routes import api_router, one, pinned
 from ontology import SG
 
@@ -31,12 +31,23 @@ def list_clauses(
 def get_clause(
     catalog: CatalogDep, id: Annotated[str, Path(description="The clause's id, e.g. `plan-28-amnesty`.")]
 ) -> ClauseDetail:
-    """One clause with its supporters, opponents, lineage across drafts and the claims about it."""
+    """One clause with its first supporters, opponents and claims about it (with links to all of them)
+    and its lineage across drafts."""
     node = catalog.node("clause", id, SG.Clause)
     return ClauseDetail(
         **one(catalog.clauses(clause=node), "clause", id).model_dump(),
-        supporters=catalog.positions(target=node, stance=SG.Support),
-        opponents=catalog.positions(target=node, stance=SG.Opposition),
+        supporters=embed(
+            catalog.position_window(limit=EMBEDDED, offset=0, target=node, stance=SG.Support),
+            "positions",
+            clause=id,
+            stance="support",
+        ),
+        opponents=embed(
+            catalog.position_window(limit=EMBEDDED, offset=0, target=node, stance=SG.Opposition),
+            "positions",
+            clause=id,
+            stance="opposition",
+        ),
         lineage=catalog.lineage(node),
-        claims_about=catalog.claims_about(node),
+        claims_about=embed(catalog.claim_window(limit=EMBEDDED, offset=0, about=node), "claims", about=id),
     )
