@@ -35,8 +35,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette_compress import CompressMiddleware
 
 from api import graph_store, linked_data, problems, sparql, viewer
+from api.caching import CachingMiddleware
 from api.execution import Executor, PoolExecutor, ThreadExecutor
 from api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
 from api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
@@ -47,6 +49,7 @@ from api.writing import writer_for
 from graph.errors import StoreError
 from graph.loading import bundled_store
 from graph.query_pool import PooledStore, QueryPool
+from graph.result_cache import ResultCache
 from graph.store import RemoteStore, Store, open_disk_store
 
 DESCRIPTION = """\
@@ -148,13 +151,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings = settings or Settings()
     app.state.on_write = _nothing_to_invalidate
+    if settings.cache_bytes:
+        cache = ResultCache(max_bytes=settings.cache_bytes)
+        app.state.on_write = cache.invalidate
+        app.add_middleware(CachingMiddleware, cache=cache, cache_control=settings.cache_control)
+    app.add_middleware(CompressMiddleware, minimum_size=1024, zstd=False)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE"],
         allow_headers=["Accept", "Content-Type", "Authorization"],
-        expose_headers=[*TRUNCATION_HEADERS, "Retry-After"],
+        expose_headers=[*TRUNCATION_HEADERS, "Retry-After", "ETag"],
         max_age=3600,
     )
     problems.install(app)

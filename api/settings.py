@@ -90,6 +90,10 @@ class Settings:
         default=(), metadata={"env": "ALLOWED_SERVICES", "parse": _origins}
     )
     write_token: str | None = field(default=None, repr=False, metadata={"env": "WRITE_TOKEN", "parse": str})
+    cache_bytes: int = field(
+        default=64 * 1024 * 1024, metadata={"env": "CACHE_BYTES", "parse": _non_negative_int}
+    )
+    cache_control: str = field(default="no-cache", metadata={"env": "CACHE_CONTROL", "parse": str})
 
     def __post_init__(self) -> None:
         if self.store is not None and self.endpoint:

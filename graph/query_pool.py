@@ -187,7 +187,10 @@ def _worker_main(store_path: str, connection: Connection) -> None:
     store = ox.Store.read_only(store_path)
     connection.send(("ready", None))
     while True:
-        job = connection.recv()
+        try:
+            job = connection.recv()
+        except EOFError:  # the pool went away (closed, or replaced this worker): nothing to answer
+            return
         if job is None:
             return
         if job == "release":

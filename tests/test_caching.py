@@ -1,0 +1,138 @@
+"""HTTP caching, invalidation on write, compression and streaming, against the real server."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import brotli
+import httpx
+import pytest
+
+TOKEN = "caching-test-token-0123456789"
+LABELS = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?l WHERE { ?s rdfs:label ?l } ORDER BY ?s"
+)
+
+
+@pytest.fixture(scope="module")
+def writable(serve: Callable[..., str]) -> str:
+    """A server of its own (its writes must not leak into other tests), writes enabled."""
+    return serve(write_token=TOKEN, cache_bytes=8 * 1024 * 1024)
+
+
+def test_reads_carry_an_etag_and_a_matching_if_none_match_gets_304(server_url: str) -> None:
+    with httpx.Client(base_url=server_url) as client:
+        first = client.get("/api/actors/us")
+        etag = first.headers["etag"]
+        assert first.status_code == 200 and etag.startswith('"')
+        assert "cache-control" in first.headers
+        again = client.get("/api/actors/us", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        other = client.get("/sparql", params={"query": LABELS}, headers={"Accept": "text/csv"})
+        csv = client.get(
+            "/sparql", params={"query": LABELS}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert other.headers["etag"] != csv.headers["etag"]  # the representation is part of the tag
+
+
+def test_a_repeated_query_is_answered_from_the_cache(server_url: str) -> None:
+    query = {"query": LABELS + " LIMIT 7"}
+    with httpx.Client(base_url=server_url) as client:
+        first = client.get("/sparql", params=query)
+        second = client.get("/sparql", params=query)
+        posted = client.post("/sparql", data=query)
+        posted_again = client.post("/sparql", data=query)
+    assert second.headers.get("x-cache") == "hit" and first.headers.get("x-cache") != "hit"
+    assert second.content == first.content and second.headers["content-type"] == first.headers["content-type"]
+    assert posted_again.headers.get("x-cache") == "hit" and posted_again.content == posted.content
+
+
+def test_volatile_queries_are_never_cached(server_url: str) -> None:
+    query = {"query": "SELECT (RAND() AS ?r) WHERE {}"}
+    with httpx.Client(base_url=server_url) as client:
+        answers = [client.get("/sparql", params=query) for _ in range(2)]
+    assert all("etag" not in a.headers and a.headers.get("x-cache") != "hit" for a in answers)
+
+
+def test_a_write_invalidates_at_once(writable: str) -> None:
+    ask = {"query": 'ASK { <urn:cache:a> <urn:cache:b> "written" }'}
+    with httpx.Client(base_url=writable) as client:
+        before = client.get("/sparql", params=ask)
+        assert b"false" in before.content
+        assert client.get("/sparql", params=ask).headers.get("x-cache") == "hit"
+        write = client.post(
+            "/sparql",
+            data={"update": 'INSERT DATA { <urn:cache:a> <urn:cache:b> "written" }'},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert write.status_code == 200, write.text
+        after = client.get("/sparql", params=ask, headers={"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200 and b"true" in after.content
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_read_after_write_from_several_clients_never_sees_stale_data(writable: str) -> None:
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def worker(client_number: int) -> None:
+        with httpx.Client(base_url=writable, timeout=30) as client:
+            for i in range(4):
+                value = f"client {client_number} write {i}"
+                ask = {"query": f'ASK {{ <urn:raw:s> <urn:raw:p> "{value}" }}'}
+                client.get("/sparql", params=ask)  # prime the cache with the old answer
+                response = client.post(
+                    "/sparql",
+                    data={"update": f'INSERT DATA {{ <urn:raw:s> <urn:raw:p> "{value}" }}'},
+                    headers={"Authorization": f"Bearer {TOKEN}"},
+                )
+                seen = client.get("/sparql", params=ask)
+                if response.status_code != 200 or b"true" not in seen.content:
+                    with lock:
+                        errors.append(f"{value}: write {response.status_code}, read {seen.content[:60]!r}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(worker, range(4)))
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "encoding"), [("gzip", "gzip"), ("br, gzip", "br"), ("identity", None)]
+)
+def test_large_answers_are_compressed_as_the_client_accepts(
+    server_url: str, accept_encoding: str, encoding: str | None
+) -> None:
+    with httpx.Client(base_url=server_url) as client:
+        plain = client.get("/api/graph", headers={"Accept-Encoding": "identity"}).content
+        request = client.build_request("GET", "/api/graph", headers={"Accept-Encoding": accept_encoding})
+        response = client.send(request, stream=True)
+        raw = response.read() if encoding is None else b"".join(response.iter_raw())
+    assert response.headers.get("content-encoding") == encoding
+    decoded = {"gzip": gzip.decompress, "br": brotli.decompress, None: lambda b: b}[encoding](raw)
+    assert decoded == plain
+    if encoding:
+        assert len(raw) < len(plain) / 3
+
+
+def test_a_big_select_streams_and_the_client_can_stop_early(serve: Callable[..., str]) -> None:
+    url = serve(max_result_rows=2_000_000, query_timeout=60)
+    query = {"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"}  # ~1,000,000 rows on the bundled data
+    with (
+        httpx.Client(base_url=url, timeout=60) as client,
+        client.stream(
+            "GET", "/sparql", params=query, headers={"Accept": "text/tab-separated-values"}
+        ) as response,
+    ):
+        assert response.status_code == 200
+        received = 0
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            if received > 2_000_000:
+                break
+    assert received > 2_000_000
+    with httpx.Client(base_url=url, timeout=30) as client:  # the server is still fine
+        assert client.get("/api/stats").status_code == 200
