@@ -51,14 +51,17 @@ class CachingMiddleware:
         cache: ResultCache,
         cache_control: str = "no-cache",
         paths: Iterable[str] = ("/sparql", "/api/", "/id/", "/viewer"),
+        exclude: Iterable[str] = ("/viewer/static/",),
     ) -> None:
         self.app = app
         self.cache = cache
         self.cache_control = cache_control
         self.paths = tuple(paths)
+        self.exclude = tuple(exclude)  # answers that set their own validators (content-hashed files)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.paths) or path.startswith(self.exclude):
             await self.app(scope, receive, send)
             return
         method = scope["method"]
@@ -163,8 +166,13 @@ async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
     size = 0
     more = True
     messages: list[Message] = []
+    failure: Exception | None = None
     while more:
-        message = await receive()
+        try:
+            message = await receive()
+        except Exception as error:  # e.g. the body limit: the route must see it, to answer 413
+            failure = error
+            break
         messages.append(message)
         if message["type"] != "http.request":
             break
@@ -178,6 +186,9 @@ async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
     async def replay() -> Message:
         if messages:
             return messages.pop(0)
+        if failure is not None:
+            raise failure
         return await receive()
 
-    return (None if size > MAX_CACHED_BODY or more else b"".join(parts)), replay
+    complete = failure is None and not more and size <= MAX_CACHED_BODY
+    return (b"".join(parts) if complete else None), replay

@@ -29,8 +29,7 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StancegraphError
-from graph.query_pool import NotAcceptableError, QueryJob, QueryPool, answer_job
+from graph.query_pool import QueryJob, QueryPool, answer_job, worker_error
 
 CHUNKS_IN_FLIGHT = 8
 
@@ -102,12 +101,7 @@ class _Pipe:
 def _raise_error(message: tuple[Any, ...]) -> None:
     if message[0] == "raise":
         raise message[1]
-    _, kind, text = message
-    if kind == "syntax":
-        raise QuerySyntaxError(text)
-    if kind == "not-acceptable":
-        raise NotAcceptableError(text)
-    raise StancegraphError(text)
+    raise worker_error(message[1], message[2])
 
 
 async def _chunks(pipe: _Pipe, first: bytes | None) -> AsyncIterator[bytes]:

@@ -16,7 +16,7 @@ import click
 import pyoxigraph as ox
 
 from graph.cli_analysis import analyse
-from graph.cli_options import output_option, store_options, write_atomically
+from graph.cli_options import output_option, store_options, target_store_option, write_atomically
 from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
 from graph.export import FORMATS, export
 from graph.loading import build_store, load_files, prepare
@@ -121,14 +121,7 @@ def _columns(query_text: str, rows: list[dict[str, Any]]) -> list[str]:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="STANCEGRAPH_STORE",
-    required=True,
-    help="On-disk store directory to load into (created if missing) [env STANCEGRAPH_STORE].",
-)
+@target_store_option("to load into (created if missing)")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (for large trusted bulk data).")
 def load(files: tuple[Path, ...], store_path: Path, no_validate: bool) -> None:
     """Add RDF files to an on-disk store: all of them, or nothing.
@@ -248,14 +241,7 @@ def view(out: Path, store: Store) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="STANCEGRAPH_STORE",
-    required=True,
-    help="On-disk store directory to add to [env STANCEGRAPH_STORE].",
-)
+@target_store_option("to add to")
 @click.option(
     "--source-text",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),

@@ -41,6 +41,18 @@ def store_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def target_store_option(purpose: str) -> Callable[[F], F]:
+    """A required ``--store DIR`` for commands that write to an on-disk store."""
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="STANCEGRAPH_STORE",
+        required=True,
+        help=f"On-disk store directory {purpose} [env STANCEGRAPH_STORE].",
+    )
+
+
 def output_option(command: F) -> F:
     """``--format table|json|csv``."""
     return click.option(

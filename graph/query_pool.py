@@ -62,6 +62,15 @@ class BusyError(StancegraphError):
         self.retry_after = retry_after
 
 
+def worker_error(kind: str, text: str) -> StancegraphError:
+    """The domain error for an ``("error", kind, text)`` message of the worker protocol."""
+    if kind == "syntax":
+        return QuerySyntaxError(text)
+    if kind == "not-acceptable":
+        return NotAcceptableError(text)
+    return StancegraphError(text)
+
+
 @dataclass(frozen=True)
 class QueryJob:
     """What a worker needs: the query, the formats the client accepts per result kind, the dataset."""
@@ -329,12 +338,7 @@ class QueryPool:
             raise
         if message[0] == "error":
             self._done(worker, healthy=True)
-            _, kind, text = message
-            if kind == "syntax":
-                raise QuerySyntaxError(text)
-            if kind == "not-acceptable":
-                raise NotAcceptableError(text)
-            raise StancegraphError(text)
+            raise worker_error(message[1], message[2])
         return QueryAnswer(kind=message[1], chunks=self._stream(worker, deadline), truncated=message[2])
 
     def _retry_after(self) -> int:

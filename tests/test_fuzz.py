@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +25,7 @@ from api.server import running
 from api.settings import Settings
 from graph.errors import StancegraphError
 from graph.loading import bundled_store, load_files
+from tests.hostile import hostile_turtle
 from tests.servers import recording_http_server
 from tests.test_write_api import AUTH, TOKEN, make_store
 
@@ -38,18 +38,7 @@ RDF_TYPES = {
 }
 HOSTILE_LABEL = '<script>alert("label")</script>'
 HOSTILE_QUOTE = "\"'><img src=x onerror=alert(1)></script><script>alert(2)</script>"
-HOSTILE_TURTLE = """\
-@prefix : <https://w3id.org/stancegraph/id/> .
-@prefix sg: <https://w3id.org/stancegraph/ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-:hostile a sg:State ; rdfs:label LABEL@en .
-:position-hostile-opposes-amnesty a sg:Position ;
-    rdfs:label LABEL@en ;
-    sg:actor :hostile ; sg:stance sg:Opposition ; sg:target :plan-28-amnesty ;
-    sg:quote QUOTE@en ;
-    dct:source :roff-us-russian-peace-plan ; sg:certainty sg:Stated .
-""".replace("LABEL", str(ox.Literal(HOSTILE_LABEL))).replace("QUOTE", str(ox.Literal(HOSTILE_QUOTE)))
+HOSTILE_TURTLE = hostile_turtle(label=HOSTILE_LABEL, position_label=HOSTILE_LABEL, quote=HOSTILE_QUOTE)
 RAW = re.compile(r"<script>alert|<img src=x")
 
 

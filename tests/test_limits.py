@@ -11,20 +11,11 @@ import httpx
 import pytest
 
 from api.settings import Settings, SettingsError
+from tests.problems import problem
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ASK = "ASK { ?s ?p ?o }"
 LABELS = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
-PROBLEM = "application/problem+json"
-
-
-def problem(response: httpx.Response, status: int, *words: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, object] = response.json()
-    for word in words:
-        assert word in str(body["detail"]), body["detail"]
-    return body
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from graph.loading import bundled_files
 from graph.projection import stance_graph
 from graph.store import LocalStore
 from graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
+from tests.hostile import hostile_turtle
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -48,19 +49,9 @@ HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
 HOSTILE_QUOTE = '<b onmouseover=alert(3)>quote</b> & "</script><script>alert(4)</script>'
 # A state with a hostile label opposing a real clause, through a position whose label and quote
 # try to close the script element the data lives in. It conforms to the shapes.
-HOSTILE_TURTLE = """\
-@prefix : <https://w3id.org/stancegraph/id/> .
-@prefix sg: <https://w3id.org/stancegraph/ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix dct: <http://purl.org/dc/terms/> .
-:hostile a sg:State ; rdfs:label "<img src=x onerror=alert(1)>"@en .
-:position-hostile-opposes-amnesty a sg:Position ;
-    rdfs:label "</script><script>alert(2)</script>"@en ;
-    sg:actor :hostile ; sg:stance sg:Opposition ; sg:target :plan-28-amnesty ;
-    sg:quote "<b onmouseover=alert(3)>quote</b> & \\"</script><script>alert(4)</script>"@en ;
-    dct:source :roff-us-russian-peace-plan ;
-    sg:certainty sg:Stated .
-"""
+HOSTILE_TURTLE = hostile_turtle(
+    label=HOSTILE_LABEL, position_label="</script><script>alert(2)</script>", quote=HOSTILE_QUOTE
+)
 EUROPEAN = "european-counter-proposal"
 
 

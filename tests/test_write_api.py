@@ -20,6 +20,7 @@ from api.server import running
 from api.settings import Settings
 from graph.loading import bundled_files, load_files
 from graph.store import open_disk_store
+from tests.problems import problem
 from tests.servers import free_port, wait_until_up
 
 TOKEN = "test-token-0123456789abcdef"
@@ -45,7 +46,6 @@ POSITION_TURTLE = (
 )
 NATO_OPPOSES = PREFIXES + "ASK { :nato sg:opposes :plan-28-no-nato-troops }"
 BREAKS_SHAPES = PREFIXES + "INSERT DATA { :someone a sg:Person }"
-PROBLEM = "application/problem+json"
 CLI = "from graph.cli import main; main()"
 
 
@@ -81,15 +81,6 @@ def ask(url: str, query: str) -> bool:
 
 def count(url: str) -> int:
     return int(httpx.get(f"{url}/api/stats").json()["triples"])
-
-
-def problem(response: httpx.Response, status: int, *words: str) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, object] = response.json()
-    for word in words:
-        assert word in str(body["detail"]), body["detail"]
-    return body
 
 
 WRITES: list[tuple[str, str, dict[str, str], str]] = [
