@@ -33,7 +33,7 @@ import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette_compress import CompressMiddleware
 
@@ -123,6 +123,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             store.close()
 
 
+def _home() -> RedirectResponse:
+    """The front door leads to the viewer, which links to everything else."""
+    return RedirectResponse("/viewer", status_code=307)
+
+
 def _docs(request: Request) -> HTMLResponse:
     """Swagger UI from our own static files (FastAPI's default loads it from a CDN)."""
     page = get_swagger_ui_html(
@@ -174,5 +179,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(viewer.router)
     app.add_api_route("/docs", _docs, include_in_schema=False)
+    app.add_api_route("/", _home, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

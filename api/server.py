@@ -22,6 +22,11 @@ from api.settings import Settings
 
 def serve(settings: Settings) -> None:
     """Serve until interrupted, logging one line per request."""
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        f"stancegraph: the viewer at {base}/viewer, SPARQL at {base}/sparql, the API at {base}/docs",
+        flush=True,
+    )
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, access_log=True, log_level="info"
     )

@@ -339,18 +339,17 @@ def test_serve_command_logs_one_line_per_request() -> None:
                 assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
                 time.sleep(0.1)
         assert response.json()["drafts"] == 3
+        home = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=False)
     finally:
         process.terminate()
         log, _ = process.communicate(timeout=10)
     assert len(re.findall(r'"GET /api/stats\?probe=1 HTTP/1.1" 200', log)) == 1
+    assert f"the viewer at http://127.0.0.1:{port}/viewer" in log  # the first thing a newcomer needs
+    assert home.status_code == 307 and home.headers["location"] == "/viewer"
 
 
 def test_every_setting_is_documented() -> None:
     root = Path(__file__).resolve().parent.parent
-    docs = "".join(
-        path.read_text(encoding="utf-8")
-        for path in (root / "README.md", root / "docs-drafts" / "service.md")
-        if path.is_file()
-    )
+    docs = "".join(path.read_text(encoding="utf-8") for path in (root / "README.md",))
     missing = [env for env in Settings.env_vars().values() if env not in docs]
     assert not missing, f"undocumented settings: {missing}"
