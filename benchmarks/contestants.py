@@ -7,6 +7,7 @@ is installed but does not come up is an error, so a broken peer cannot hide.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -89,11 +90,19 @@ def _oxigraph(workdir: Path, port: int) -> tuple[list[str], Server]:
     return command, Server("oxigraph serve", f"http://127.0.0.1:{port}/query")
 
 
-def _stancegraph(workdir: Path, port: int) -> tuple[list[str], Server]:
-    store = workdir / STANCEGRAPH_STORE
-    command = ["stancegraph", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)]
-    base = f"http://127.0.0.1:{port}"
-    return command, Server("stancegraph", f"{base}/sparql", api_url=f"{base}/api")
+def _stancegraph_serve(name: str, cache_bytes: int) -> Callable[[Path, int], tuple[list[str], Server]]:
+    """Our service on the store; the cache off compares engines, on it shows what repeats cost."""
+
+    def start(workdir: Path, port: int) -> tuple[list[str], Server]:
+        store = workdir / STANCEGRAPH_STORE
+        command = [
+            *("env", f"STANCEGRAPH_CACHE_BYTES={cache_bytes}"),
+            *("stancegraph", "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)),
+        ]
+        base = f"http://127.0.0.1:{port}"
+        return command, Server(name, f"{base}/sparql", api_url=f"{base}/api")
+
+    return start
 
 
 def _rdflib_endpoint(workdir: Path, port: int) -> tuple[list[str], Server]:
@@ -115,7 +124,15 @@ CONTESTANTS = (
     Contestant(
         "oxigraph serve", "oxigraph", lambda: _require("oxigraph", "pip install -e '.[test]'"), _oxigraph
     ),
-    Contestant("stancegraph", "stancegraph", _require_stancegraph_serve, _stancegraph),
+    Contestant(
+        "stancegraph", "stancegraph", _require_stancegraph_serve, _stancegraph_serve("stancegraph", 0)
+    ),
+    Contestant(
+        "stancegraph (cached)",
+        "stancegraph",
+        _require_stancegraph_serve,
+        _stancegraph_serve("stancegraph (cached)", 64 * 1024 * 1024),
+    ),
     Contestant(
         "rdflib-endpoint",
         "rdflib-endpoint",
@@ -129,7 +146,7 @@ CONTESTANTS = (
 def running(contestant: Contestant, workdir: Path, *, startup_seconds: float) -> Iterator[Server]:
     """Start the contestant, wait until it answers, and always stop it afterwards."""
     command, server = contestant.start(workdir, free_port())
-    log_path = workdir / f"{contestant.program}.log"
+    log_path = workdir / f"{re.sub(r'[^A-Za-z0-9]+', '-', contestant.name).strip('-')}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:

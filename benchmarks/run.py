@@ -154,7 +154,7 @@ def format_loads(results: list[LoadResult]) -> str:
 
 def row_start(request: str, mode: str, contestant: str) -> str:
     """The start of a table row: which request, how, on whom."""
-    return f"{request:<28} {mode:<11} {contestant:<16}"
+    return f"{request:<28} {mode:<11} {contestant:<20}"
 
 
 def format_table(timings: list[Timing]) -> str:
