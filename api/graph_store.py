@@ -80,7 +80,8 @@ async def read_graph(request: Request, default: Default = None, graph: Graph = N
         raise ProblemError(
             406, f"the data is RDF: accept one of {', '.join(GRAPHS.served())}", slug="not-acceptable"
         )
-    answer = await get_executor(request).execute(QueryJob(ALL_TRIPLES, graph_format=chosen.attribute))
+    executor = await get_executor(request)
+    answer = await executor.execute(QueryJob(ALL_TRIPLES, graph_format=chosen.attribute))
     return StreamingResponse(answer.chunks, media_type=chosen.media_type, headers={"Vary": "Accept"})
 
 

@@ -23,7 +23,7 @@ class PageRequest:
     offset: int
 
 
-def page_request(
+async def page_request(
     settings: SettingsDep,
     limit: Annotated[
         int, Query(ge=1, description="Items per page (at most the server's maximum, 500 by default).")

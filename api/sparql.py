@@ -184,12 +184,13 @@ def _answer_headers(result: Answer, settings: Settings) -> dict[str, str]:
 
 async def run_update(request: Request, update: str) -> JSONResponse:
     """Apply a SPARQL Update for a holder of the write token; answer what it changed."""
-    require_write_access(request)
+    await require_write_access(request)
     settings: Settings = request.app.state.settings
     check_length(update, what="update", limit=settings.max_query_length, in_url=False)
     if not update.strip():
         raise ProblemError(400, "the update is empty", slug="query-syntax")
-    result = await get_writer(request).update(update)
+    writer = await get_writer(request)
+    result = await writer.update(update)
     return JSONResponse(result.model_dump())
 
 
@@ -275,7 +276,7 @@ async def sparql_post(request: Request, executor: ExecutorDep) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     url_pairs = request.query_params.multi_items()
     if media_type == UPDATE_MEDIA_TYPE:
-        require_write_access(request)  # before reading a body nobody may send
+        await require_write_access(request)  # before reading a body nobody may send
     elif media_type not in (FORM_MEDIA_TYPE, QUERY_MEDIA_TYPE):
         raise ProblemError(
             415,

@@ -45,7 +45,7 @@ class WriteResult(BaseModel):
     removed: int = Field(description="Triples removed.")
 
 
-def require_write_access(request: Request) -> None:
+async def require_write_access(request: Request) -> None:
     """Refuse the request unless writes are on, this server owns its data, and the bearer token matches."""
     settings: Settings = request.app.state.settings
     if settings.write_token is None:
@@ -177,7 +177,7 @@ def writer_for(store: Store, settings: Settings, on_write: Callable[[], None]) -
     return Writer(store, on_write=on_write, allowed_services=settings.allowed_services)
 
 
-def get_writer(request: Request) -> Writer:
+async def get_writer(request: Request) -> Writer:
     writer: Writer | None = request.app.state.writer
     if writer is None:  # require_write_access refuses this case first; kept for direct callers
         raise ProblemError(403, "this server cannot write to its data", slug="writes-disabled")

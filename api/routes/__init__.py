@@ -13,7 +13,7 @@ from api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, ProblemError, invalid_pa
 from graph.errors import NotFoundError
 
 
-def accepts_json(request: Request) -> None:
+async def accepts_json(request: Request) -> None:
     """A client that refuses JSON gets a 406 rather than a body it said it cannot read."""
     accept = request.headers.get("accept")
     if accept and best_match(accept, ["application/json", MEDIA_TYPE]) is None:
