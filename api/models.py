@@ -104,7 +104,11 @@ class Embedded(BaseModel, Generic[T]):
     """The first items of a list a detail embeds: a busy actor has thousands, so follow `all` for the rest."""
 
     items: list[T] = Field(description=f"At most the first {EMBEDDED}, in the paginated list's order.")
-    total: int = Field(description="How many there are in all.")
+    total: int = Field(description="How many there are in all (at least, when `total_exact` is false).")
+    total_exact: bool = Field(
+        True,
+        description="False when there are more than the server counts (10,000): `total` is a lower bound.",
+    )
     all: str = Field(description="The paginated list of all of them (an /api/... path).")
 
 
@@ -191,7 +195,14 @@ class Page(BaseModel, Generic[T]):
     """One page of a list: follow `next` until it is null."""
 
     items: list[T]
-    total: int = Field(description="How many items match, on all pages.")
+    total: int = Field(
+        description="How many items match, on all pages (at least, when `total_exact` is false)."
+    )
+    total_exact: bool = Field(
+        True,
+        description="False when more items match than the server counts (10,000): `total` is then a lower bound, "
+        "and `next` is given while pages are full.",
+    )
     limit: int
     offset: int
     next: str | None = Field(description="URL of the next page, or null on the last one.")

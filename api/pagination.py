@@ -40,7 +40,12 @@ PageDep = Annotated[PageRequest, Depends(page_request)]
 
 def embed(window: Window[T], path: str, **params: str) -> Embedded[T]:
     """What a detail embeds of a list: its first items, its size and the list's URL."""
-    return Embedded[T](items=window.items, total=window.total, all=f"/api/{path}?{urlencode(params)}")
+    return Embedded[T](
+        items=window.items,
+        total=window.total,
+        total_exact=window.exact,
+        all=f"/api/{path}?{urlencode(params)}",
+    )
 
 
 def paginate(request: Request, items: list[T], page: PageRequest) -> Page[T]:
@@ -52,7 +57,8 @@ def paginate(request: Request, items: list[T], page: PageRequest) -> Page[T]:
 def page_of(request: Request, window: Window[T], page: PageRequest) -> Page[T]:
     """A page the engine already cut, with absolute links to its neighbours that keep the other parameters."""
     end = page.offset + page.limit
-    following = request.url.include_query_params(offset=end, limit=page.limit) if end < window.total else None
+    more = end < window.total or (not window.exact and len(window.items) == page.limit)
+    following = request.url.include_query_params(offset=end, limit=page.limit) if more else None
     preceding = (
         request.url.include_query_params(offset=max(page.offset - page.limit, 0), limit=page.limit)
         if page.offset > 0
@@ -61,6 +67,7 @@ def page_of(request: Request, window: Window[T], page: PageRequest) -> Page[T]:
     return Page[T](
         items=window.items,
         total=window.total,
+        total_exact=window.exact,
         limit=page.limit,
         offset=page.offset,
         next=str(following) if following else None,

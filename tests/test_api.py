@@ -101,6 +101,7 @@ def test_clause_with_supporters_opponents_and_lineage(http: httpx.Client) -> Non
     assert amnesty["supporters"] == {
         "items": [],
         "total": 0,
+        "total_exact": True,
         "all": "/api/positions?clause=plan-28-amnesty&stance=support",
     }
     assert amnesty["opponents"]["total"] == 3

@@ -36,7 +36,7 @@ def get_actor(
     catalog: CatalogDep, id: Annotated[str, Path(description="The actor's id, e.g. `us`.")]
 ) -> ActorDetail:
     """One actor with its first positions, claims it makes and claims about it, and links to all of them."""
-    node = catalog.node("actor", id, SG.Actor)
+    node = catalog.iri("actor", id)
     actor = one(catalog.nodes(SG.Actor, node=node), "actor", id)
     return ActorDetail(
         **actor.model_dump(),

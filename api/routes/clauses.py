@@ -33,7 +33,7 @@ def get_clause(
 ) -> ClauseDetail:
     """One clause with its first supporters, opponents and claims about it (with links to all of them)
     and its lineage across drafts."""
-    node = catalog.node("clause", id, SG.Clause)
+    node = catalog.iri("clause", id)
     return ClauseDetail(
         **one(catalog.clauses(clause=node), "clause", id).model_dump(),
         supporters=embed(

@@ -1,0 +1,66 @@
+"""Pages cut by the engine: exact totals for short lists, a lower bound past the counting limit."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.requests import Request
+
+from api.catalog import Catalog
+from api.pagination import PageRequest, page_of
+from graph.store import LocalStore
+from ontology import ID, SG
+
+
+def _request(query: str) -> Request:
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "scheme": "http",
+            "server": ("testserver", 80),
+            "path": "/api/positions",
+            "query_string": query.encode(),
+            "headers": [],
+        }
+    )
+
+
+@pytest.fixture
+def us_positions(bundled: LocalStore) -> int:
+    """How many positions the US takes in the bundled data, counted without the catalog."""
+    rows = bundled.select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p <{SG.actor.value}> <{ID.term('us').value}> }}"
+    )
+    count = int(rows[0]["n"].value)  # type: ignore[union-attr]
+    assert count >= 4, "the test needs an actor with at least four positions"
+    return count
+
+
+def test_every_page_of_a_short_list_has_the_exact_total(bundled: LocalStore, us_positions: int) -> None:
+    catalog = Catalog(bundled)
+    seen = []
+    for offset in range(0, us_positions + 2, 2):
+        window = catalog.position_window(limit=2, offset=offset, actor=ID.term("us"))
+        assert (window.total, window.exact) == (us_positions, True)
+        seen += [position.id for position in window.items]
+    assert len(seen) == len(set(seen)) == us_positions
+
+
+def test_past_the_counting_limit_the_total_is_a_lower_bound(bundled: LocalStore, us_positions: int) -> None:
+    catalog = Catalog(bundled, count_up_to=2)
+    first = catalog.position_window(limit=1, offset=0, actor=ID.term("us"))
+    assert (first.total, first.exact) == (2, False)
+    # Deeper than the limit, the bound grows with the pages read, so it never undercounts them.
+    deep = catalog.position_window(limit=1, offset=2, actor=ID.term("us"))
+    assert (deep.total, deep.exact) == (3, False) and len(deep.items) == 1
+    # The last page is short: its end is the exact total again.
+    last = catalog.position_window(limit=us_positions, offset=1, actor=ID.term("us"))
+    assert (last.total, last.exact) == (us_positions, True)
+
+
+def test_a_lower_bound_total_keeps_a_next_link_while_pages_are_full(bundled: LocalStore) -> None:
+    catalog = Catalog(bundled, count_up_to=2)
+    window = catalog.position_window(limit=2, offset=2, actor=ID.term("us"))
+    assert not window.exact and len(window.items) == 2
+    page = page_of(_request("actor=us&limit=2&offset=2"), window, PageRequest(limit=2, offset=2))
+    assert page.total_exact is False and page.next is not None and "offset=4" in page.next
