@@ -29,7 +29,7 @@ from api.models import (
 )
 from graph.errors import NotFoundError
 from graph.queries import load_query
-from graph.store import Row, Store, bind_values, inject_pattern
+from graph.store import Row, Store, inject_pattern, only_pinned
 from graph.terms import local_id, python_value
 from ontology import ID
 
@@ -38,18 +38,7 @@ EXACT_TOTAL_UP_TO = 10_000
 """Lists are counted up to here and no further: counting costs Oxigraph about 0.6 µs an item
 (14 ms for the 23,000 positions of the busiest actor in a million triples), and past
 ten thousand a page's reader needs to know "more than ten thousand", not the exact number."""
-_ONLY_IF = re.compile(r"^.*#\s*only if \?(\w+)\s*$", re.MULTILINE)
 _KEY = re.compile(r"SELECT DISTINCT \?(\w+)")
-
-
-def only_pinned(query: str, pins: dict[str, ox.NamedNode | None]) -> str:
-    """Drop the lines marked ``# only if ?name`` whose variable is not pinned, and pin the rest.
-
-    >>> only_pinned("SELECT DISTINCT ?p WHERE {\n  ?p <http://e/a> ?a .  # only if ?a\n}", {"a": None})
-    'SELECT DISTINCT ?p WHERE {\n\n}'
-    """
-    kept = _ONLY_IF.sub(lambda line: line[0] if pins.get(line[1]) is not None else "", query)
-    return bind_values(kept, pins)
 
 
 def _values(name: str, terms: Iterable[ox.NamedNode]) -> str:

@@ -240,6 +240,11 @@ class StanceGraph(BaseModel):
 
     nodes: list[GraphNode]
     edges: list[GraphEdge]
+    truncated: bool = Field(
+        False,
+        description="True when `max_nodes` or `max_edges` left some out: the most connected nodes are kept, "
+        "then the stances among them by position IRI.",
+    )
 
 
 class Stats(BaseModel):

@@ -25,6 +25,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term]
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]
 
+_ONLY_IF = re.compile(r"^.*#\s*only if \?(\w+)\s*$", re.MULTILINE)
 _FIRST_GROUP = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
@@ -43,6 +44,19 @@ def bind_values(query: str, bindings: Mapping[str, Term | None]) -> str:
     names = " ".join(f"?{name}" for name in pinned)
     values = " ".join(str(value) for value in pinned.values())
     return inject_pattern(query, f"VALUES ({names}) {{ ({values}) }}")
+
+
+def only_pinned(query: str, pins: Mapping[str, Term | None]) -> str:
+    r"""Drop the lines marked ``# only if ?name`` whose variable is not pinned, and pin the rest.
+
+    A filter line costs its lookups even when nothing is pinned, so a query
+    keeps only the filters asked for.
+
+    >>> only_pinned("SELECT DISTINCT ?p WHERE {\n  ?p <http://e/a> ?a .  # only if ?a\n}", {"a": None})
+    'SELECT DISTINCT ?p WHERE {\n\n}'
+    """
+    kept = _ONLY_IF.sub(lambda line: line[0] if pins.get(line[1]) is not None else "", query)
+    return bind_values(kept, pins)
 
 
 def inject_pattern(query: str, pattern: str) -> str:

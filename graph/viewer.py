@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import jinja2
 import networkx as nx
@@ -72,6 +72,7 @@ class ApiEdge(TypedDict):
 class GraphPayload(TypedDict):
     """The JSON of ``/api/graph``, which is also what the viewer draws.
 
+    ``truncated``: the scope's caps left nodes or stances out (see :class:`graph.projection.Scope`).
     An actor's ``coalition`` is its group's index in :func:`graph.analysis.coalition_groups`
     (largest first; ``None`` for actors with no stance, and for drafts and clauses):
     computed here so that the viewer, served or opened from a file, needs no second request.
@@ -79,6 +80,7 @@ class GraphPayload(TypedDict):
 
     nodes: list[ApiNode]
     edges: list[ApiEdge]
+    truncated: NotRequired[bool]
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
                 "position": local_id(str(data["position"])) if stance else None,
             }
         )
-    return {"nodes": nodes, "edges": edges}
+    return {"nodes": nodes, "edges": edges, "truncated": bool(graph.graph.get("truncated", False))}
 
 
 def build_network(payload: GraphPayload) -> Network:
@@ -512,5 +514,6 @@ def render_viewer(payload: GraphPayload, *, standalone: bool) -> str:
             positions=_position_dates(payload),
             no_coalition=NO_COALITION,
             counts={"nodes": len(net.nodes), "edges": len(net.edges)},
+            truncated=payload.get("truncated", False),
         )
     )
