@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.dependencies import StoreDep
-from api.routes.graph import GraphScope
+from api.routes.graph import ViewerScope
 from graph.errors import NotFoundError
 from graph.projection import stance_graph
 from graph.viewer import assets, content_security_policy, graph_payload, render_viewer
@@ -27,10 +27,10 @@ REVALIDATE = "public, max-age=300"
 
 
 @router.get("/viewer", response_class=HTMLResponse, summary="The interactive graph viewer")
-def viewer(store: StoreDep, scope: GraphScope) -> HTMLResponse:
+def viewer(store: StoreDep, scope: ViewerScope) -> HTMLResponse:
     """Actors, drafts and clauses with their stances; filters, search and the evidence of every edge.
 
-    Takes the parameters of ``/api/graph`` to draw part of a big graph.
+    ``document``, ``max_nodes`` and ``max_edges`` (as for ``/api/graph``) draw part of a big graph.
     """
     html = render_viewer(graph_payload(stance_graph(store, scope)), standalone=False)
     policy = content_security_policy(standalone=False) + "; frame-ancestors 'none'"

@@ -13,9 +13,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from api.catalog import Catalog
 from api.dependencies import CatalogDep, StoreDep
 from api.models import StanceGraph
+from api.problems import invalid_parameter
 from api.routes import api_router, pinned
+from graph.errors import NotFoundError
 from graph.projection import Scope, stance_graph
 from graph.viewer import graph_payload
 from ontology import SG
@@ -25,37 +28,57 @@ MAX_NODES = 2_000
 MAX_EDGES = 10_000
 
 
-async def graph_scope(
-    catalog: CatalogDep,
-    document: Annotated[
-        str | None,
-        Query(description="Only this draft, its clauses and the stances on them (the draft's id)."),
-    ] = None,
-    actor: Annotated[
-        list[str] | None,
-        Query(description="Only these actors' stances (repeatable, e.g. `actor=us&actor=russia`)."),
-    ] = None,
-    max_nodes: Annotated[
-        int, Query(ge=1, le=20_000, description="At most this many nodes: the ones in the most stances.")
-    ] = MAX_NODES,
-    max_edges: Annotated[
-        int, Query(ge=1, le=100_000, description="At most this many stance edges among the nodes kept.")
-    ] = MAX_EDGES,
+DocumentParameter = Annotated[
+    str | None, Query(description="Only this draft, its clauses and the stances on them (the draft's id).")
+]
+MaxNodes = Annotated[
+    int, Query(ge=1, le=20_000, description="At most this many nodes: the ones in the most stances.")
+]
+MaxEdges = Annotated[
+    int, Query(ge=1, le=100_000, description="At most this many stance edges among the nodes kept.")
+]
+
+
+def _scope(
+    catalog: Catalog, document: str | None, actors: list[str], max_nodes: int, max_edges: int
 ) -> Scope:
-    """The part of the graph a request asks for; an unknown draft or actor id is a 422 naming the parameter."""
+    """The part of the graph asked for; an unknown draft or actor id is a 422 naming the parameter."""
     return Scope(
         draft=pinned("document", document, lambda value: catalog.node("draft", value, SG.Draft)),
-        actors=tuple(
-            node
-            for value in actor or ()
-            if (node := pinned("actor", value, lambda v: catalog.node("actor", v, SG.Actor))) is not None
-        ),
+        actors=tuple(catalog.node("actor", value, SG.Actor) for value in actors),
         max_nodes=max_nodes,
         max_edges=max_edges,
     )
 
 
+async def graph_scope(
+    catalog: CatalogDep,
+    document: DocumentParameter = None,
+    actor: Annotated[
+        list[str], Query(description="Only these actors' stances (repeatable, e.g. `actor=us&actor=russia`).")
+    ] = [],  # noqa: B006 - FastAPI copies defaults
+    max_nodes: MaxNodes = MAX_NODES,
+    max_edges: MaxEdges = MAX_EDGES,
+) -> Scope:
+    """``/api/graph``'s part of the graph."""
+    try:
+        return _scope(catalog, document, actor, max_nodes, max_edges)
+    except NotFoundError as error:
+        raise invalid_parameter("actor", str(error)) from None
+
+
+async def viewer_scope(
+    catalog: CatalogDep,
+    document: DocumentParameter = None,
+    max_nodes: MaxNodes = MAX_NODES,
+    max_edges: MaxEdges = MAX_EDGES,
+) -> Scope:
+    """The viewer's part of the graph: ``actor`` stays the page's own filter (it hides, not fetches)."""
+    return _scope(catalog, document, [], max_nodes, max_edges)
+
+
 GraphScope = Annotated[Scope, Depends(graph_scope)]
+ViewerScope = Annotated[Scope, Depends(viewer_scope)]
 
 
 @router.get("", response_model=StanceGraph)
