@@ -1,4 +1,4 @@
-"""Timing HTTP requests: sequentially and from concurrent clients, bounded in count and in time.
+"""Timing HTTP requests, bounded in count and in time (concurrent clients: :mod:`benchmarks.clients`).
 
 Every request is checked (HTTP 200) on a warm-up call before it is timed, so a
 contestant that answers fast with an error cannot win.
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,6 +16,8 @@ import httpx
 SELECT_RESULTS = "application/sparql-results+json"
 GRAPH_RESULTS = "text/turtle"
 TIMED_OUT = "timed out"
+DEADLINE = "HTTP 504"  # the server stopped the query at its own deadline: slow, not wrong
+SKIPPED = "skipped"  # not run, for a reason given after this word (the sequential run said why)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,13 @@ class Request:
 
 @dataclass
 class Timing:
-    """Latencies of one request on one contestant in one mode, or why there are none."""
+    """Latencies of one request on one contestant in one mode, or why there are none.
+
+    Concurrent modes also have ``elapsed`` (from the common start to the last
+    answer, so ``throughput`` is answers per second with every client busy),
+    the answers the server refused (503) or stopped at its deadline (504), and
+    the CPU the server's process tree and the clients used, in cores.
+    """
 
     contestant: str
     request: str
@@ -46,11 +52,25 @@ class Timing:
     latencies: list[float] = field(default_factory=list)
     error: str | None = None
     note: str = ""
+    clients: int = 1
+    elapsed: float | None = None
+    refused: int = 0
+    stopped: int = 0
+    server_cores: float | None = None
+    server_main_cores: float | None = None  # of which the server's own process (not its workers)
+    client_cores: float | None = None
+
+    @property
+    def throughput(self) -> float | None:
+        """Successful answers per second over the whole concurrent run (``None`` when sequential)."""
+        if self.elapsed is None or self.elapsed <= 0:
+            return None
+        return len(self.latencies) / self.elapsed
 
     @property
     def failed(self) -> bool:
         """An error other than slowness: the contestant answered wrongly or not at all."""
-        return self.error is not None and self.error != TIMED_OUT
+        return self.error is not None and not self.error.startswith((TIMED_OUT, DEADLINE, SKIPPED))
 
     @property
     def median(self) -> float:
@@ -109,35 +129,21 @@ def _timed_calls(
 def sequential(
     contestant: str, request: Request, *, iterations: int, budget: float, timeout: float
 ) -> Timing:
-    """One client, one request after another: latency without contention."""
+    """One client, one request after another: latency without contention.
+
+    A request whose warm-up alone takes longer than ``budget`` is not repeated:
+    its warm-up is its one sample, and the note says so.
+    """
     timing = Timing(contestant, request.name, "sequential")
     with httpx.Client(timeout=timeout) as client:
+        start = time.perf_counter()
         timing.error, timing.note = warm_up(request, client)
-        if timing.error is None:
+        took = time.perf_counter() - start
+        if timing.error is None and took >= budget:
+            timing.latencies.append(took)
+            timing.note += " (one run, the warm-up: slower than the budget)"
+        elif timing.error is None:
             timing.error = _timed_calls(
                 request, client, iterations, time.monotonic() + budget, timing.latencies
             )
-    return timing
-
-
-def concurrent(
-    contestant: str, request: Request, *, clients: int, iterations: int, budget: float, timeout: float
-) -> Timing:
-    """``clients`` threads, each with its own connection, sending ``iterations`` requests each."""
-    timing = Timing(contestant, request.name, f"{clients} clients")
-    with httpx.Client(timeout=timeout) as client:
-        timing.error, timing.note = warm_up(request, client)
-    if timing.error is not None:
-        return timing
-    deadline = time.monotonic() + budget
-    start_together = threading.Barrier(clients)
-
-    def client_loop() -> str | None:
-        with httpx.Client(timeout=timeout) as client:
-            start_together.wait(timeout=timeout)
-            return _timed_calls(request, client, iterations, deadline, timing.latencies)
-
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        errors = [error for error in pool.map(lambda _: client_loop(), range(clients)) if error]
-    timing.error = errors[0] if errors else None
     return timing

@@ -2,13 +2,20 @@
 
     python -m benchmarks.run                    # about one million triples
     python -m benchmarks.run --triples 100000   # smaller
-    python -m benchmarks.run --smoke            # tiny data, one iteration, under a minute
+    python -m benchmarks.run --clients 8,32,64  # concurrency levels (default 8,32)
+    python -m benchmarks.run --smoke            # tiny data, one iteration, about a minute
 
-It prints the machine, the load times and peak memory, and one table of median
-and p99 latencies with each contestant's ratio to `oxigraph serve`. Contestants
-run one at a time, so on a small machine they never compete for the cores.
-The exit code is 1 if an installed contestant failed to start or answered with
-an error; slowness (a timeout) is a result, not a failure.
+It prints the machine, the load times and peak memory, then tables, each
+contestant measured against `oxigraph serve` in the same run: median and p99
+latencies, sequential and at each concurrency level; throughput with every
+client busy (requests per second, p50, p99, p99/p50); a repeated query against
+the cache; the worker-process executor against the thread executor; and a
+streamed million rows (time to first byte, total time, the server's memory
+growth). Contestants run one at a time, so on a small machine they never
+compete for the cores (the concurrent clients do: they run in their own
+processes, and the CPU they use is printed). The exit code is 1 if an
+installed contestant failed to start or answered with an error; slowness (a
+timeout) and refusing work when full (a 503) are results, not failures.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -28,22 +37,37 @@ import pyoxigraph as ox
 if __package__ in (None, ""):  # run as `python benchmarks/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.contestants import CONTESTANTS, NotInstalled, Server, StartError, running, wait_until_up
-from benchmarks.loading import WAYS, LoadResult, measure, remove_stores
-from benchmarks.measure import (
-    GRAPH_RESULTS,
-    SELECT_RESULTS,
-    TIMED_OUT,
-    Request,
-    Timing,
-    concurrent,
-    sequential,
+from benchmarks.clients import ClientPool, concurrent
+from benchmarks.contestants import (
+    CONTESTANTS,
+    Contestant,
+    NotInstalled,
+    Server,
+    StartError,
+    running,
+    wait_until_up,
 )
+from benchmarks.loading import WAYS, measure, remove_stores
+from benchmarks.measure import GRAPH_RESULTS, SELECT_RESULTS, SKIPPED, TIMED_OUT, Request, Timing, sequential
+from benchmarks.report import (
+    BASELINE,
+    different_answers,
+    format_executors,
+    format_loads,
+    format_repeats,
+    format_streams,
+    format_table,
+    format_throughput,
+    row_start,
+    stream_problems,
+)
+from benchmarks.stream import StreamResult, stream
 from graph.synth import write_synthetic
 from graph.validation import vocabulary_quads
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
-BASELINE = "oxigraph serve"
+SMOKE_CLIENTS = (2, 4)
+__all__ = ["API_PATHS", "BASELINE", "QUERY_DIR", "SMOKE_CLIENTS", "main", "row_start"]
 # our JSON API, on the same ids as the SPARQL queries
 API_PATHS = {
     "api: actor": "/actors/actor-10",
@@ -53,16 +77,55 @@ API_PATHS = {
 }
 
 
+def client_levels(text: str) -> tuple[int, ...]:
+    """``8,32`` -> (8, 32): the concurrency levels, each run in turn."""
+    try:
+        levels = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers") from None
+    if not levels or min(levels) < 1:
+        raise argparse.ArgumentTypeError("give one or more client counts, each at least 1")
+    return levels
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000, help="about how many triples to generate")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--iterations", type=int, default=50, help="timed requests per query and client")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--budget", type=float, default=30.0, help="seconds at most per query and mode")
+    parser.add_argument(
+        "--iterations", type=int, default=50, help="timed requests per query, sequentially and per client"
+    )
+    parser.add_argument(
+        "--clients",
+        type=client_levels,
+        default=(8, 32),
+        help="concurrency levels, comma-separated (default 8,32)",
+    )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="processes the concurrent clients are spread over, so the client's GIL is not the limit"
+        " (default: one per core)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=30.0,
+        help="seconds at most per query and mode (the window of a concurrent run)",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds at most per request")
     parser.add_argument(
         "--startup", type=float, default=900.0, help="seconds a server may take to load and come up"
+    )
+    parser.add_argument(
+        "--stream-rows", type=int, default=1_000_000, help="rows of the streamed answer (LIMIT)"
+    )
+    parser.add_argument(
+        "--stream-deadline",
+        type=float,
+        default=300.0,
+        help="if a server's query deadline stops the stream, stream again with the deadline raised to this",
     )
     parser.add_argument(
         "--skip", action="append", default=[], choices=[c.name for c in CONTESTANTS], help="leave one out"
@@ -72,6 +135,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.smoke:
         args.triples, args.iterations, args.budget, args.timeout, args.startup = 5_000, 1, 5.0, 20.0, 30.0
+        args.clients = SMOKE_CLIENTS
+    if args.client_processes < 1:
+        parser.error("--client-processes must be at least 1")
     return args
 
 
@@ -86,10 +152,15 @@ def machine() -> list[str]:
         rdflib_endpoint = "not installed"
     return [
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {memory} memory, {platform.platform()}",
-        f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}",
+        load_average(),
         f"python {platform.python_version()}, pyoxigraph {ox.__version__},"
         f" {oxigraph.strip() or 'oxigraph: none'}, rdflib-endpoint {rdflib_endpoint}",
     ]
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on a shared machine shows here."""
+    return f"load average: {' '.join(f'{load:.2f}' for load in os.getloadavg())}"
 
 
 def make_data(workdir: Path, triples: int, seed: int) -> Path:
@@ -128,65 +199,72 @@ def requests_for(server: Server) -> list[Request]:
     return queries + api
 
 
-def bench(server: Server, args: argparse.Namespace) -> list[Timing]:
-    """Every request, first from one client and then from ``args.clients`` at once."""
+def bench(server: Server, args: argparse.Namespace, pool: ClientPool) -> list[Timing]:
+    """Every request, first from one client and then at each concurrency level."""
     timings = []
     limits = {"iterations": args.iterations, "budget": args.budget, "timeout": args.timeout}
     for request in requests_for(server):
-        for timing in (
-            sequential(server.name, request, **limits),
-            concurrent(server.name, request, clients=args.clients, **limits),
-        ):
-            timings.append(timing)
-            if timing.error == TIMED_OUT:
+        alone = sequential(server.name, request, **limits)
+        done = [alone]
+        if alone.error == TIMED_OUT:
+            wait_until_up(server, seconds=args.startup)
+        for clients in args.clients:
+            if alone.error is not None or alone.median >= args.budget:
+                why = alone.error or "one request alone takes longer than the budget"
+                done.append(
+                    Timing(
+                        server.name,
+                        request.name,
+                        f"{clients} clients",
+                        error=f"{SKIPPED}: {why}",
+                        clients=clients,
+                    )
+                )
+                continue
+            done.append(
+                concurrent(
+                    pool,
+                    server.name,
+                    request,
+                    clients=clients,
+                    server_pid=server.pid,
+                    note=alone.note,
+                    **limits,
+                )
+            )
+            if done[-1].error == TIMED_OUT:
                 # the server may still be computing; wait so the next request is timed on an idle server
                 wait_until_up(server, seconds=args.startup)
+        timings += done
+        print(f"  {request.name}: " + ", ".join(progress(timing) for timing in done))
     return timings
 
 
-def format_loads(results: list[LoadResult]) -> str:
-    lines = [
-        f"{'loading ' + format(results[0].triples, ',') + ' triples':<44} {'seconds':>8} {'peak RSS MB':>12}"
-    ]
-    lines += [f"{r.way:<44} {r.seconds:>8.2f} {r.peak_rss_mb:>12.0f}" for r in results]
-    return "\n".join(lines)
+def progress(timing: Timing) -> str:
+    if not timing.latencies:
+        return f"{timing.mode} {timing.error}"
+    text = f"{timing.mode} {timing.median * 1000:.1f} ms"
+    if timing.throughput is not None:
+        text += f" {timing.throughput:.1f}/s"
+    if timing.refused:
+        text += f" ({timing.refused} refused)"
+    return text
 
 
-def row_start(request: str, mode: str, contestant: str) -> str:
-    """The start of a table row: which request, how, on whom."""
-    return f"{request:<28} {mode:<11} {contestant:<20}"
-
-
-def format_table(timings: list[Timing]) -> str:
-    """Median, p99 and the ratio of medians to oxigraph serve on the same request and mode."""
-    baseline = {(t.request, t.mode): t.median for t in timings if t.contestant == BASELINE and t.latencies}
-    columns = f"{'median ms':>10} {'p99 ms':>9} {'ratio':>7} {'n':>4}  answer"
-    header = f"{row_start('request', 'mode', 'contestant')} {columns}"
-    lines = [header, "-" * len(header)]
-    for t in sorted(timings, key=lambda t: (t.request.startswith("api"), t.request, t.mode != "sequential")):
-        if not t.latencies:
-            lines.append(
-                f"{row_start(t.request, t.mode, t.contestant)} {'-':>10} {'-':>9} {'-':>7} {0:>4}  {t.error}"
-            )
-            continue
-        base = baseline.get((t.request, t.mode))
-        ratio = f"{t.median / base:.2f}" if base else "-"
-        answer = t.note + (f" ({t.error})" if t.error else "")
-        lines.append(
-            f"{row_start(t.request, t.mode, t.contestant)} {t.median * 1000:>10.1f} {t.p99 * 1000:>9.1f}"
-            f" {ratio:>7} {len(t.latencies):>4}  {answer}"
-        )
-    return "\n".join(lines)
-
-
-def different_answers(timings: list[Timing]) -> list[str]:
-    """SELECT answers whose row count differs from oxigraph's: a fast wrong answer is no win."""
-    expected = {t.request: t.note for t in timings if t.contestant == BASELINE and t.note.endswith("rows")}
-    return [
-        f"{t.contestant} / {t.request}: {t.note}, oxigraph serve gave {expected[t.request]}"
-        for t in timings
-        if t.request in expected and t.note and t.note != expected[t.request]
-    ]
+@contextmanager
+def started(
+    contestant: Contestant,
+    args: argparse.Namespace,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    log_suffix: str = "",
+) -> Iterator[Server]:
+    """The contestant, running; says how long it took to come up and how busy the machine is."""
+    start = time.perf_counter()
+    with running(contestant, workdir, startup_seconds=args.startup, env=env, log_suffix=log_suffix) as server:
+        print(f"{contestant.name}: up in {time.perf_counter() - start:.1f} s ({load_average()})")
+        yield server
 
 
 def run(args: argparse.Namespace, workdir: Path) -> int:
@@ -195,27 +273,43 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     remove_stores(workdir)
     loads = [measure(way, data, workdir, timeout=args.startup) for way in WAYS]
     print(format_loads(loads))
+    print(f"concurrent clients: {', '.join(map(str, args.clients))}, in {args.client_processes} processes")
     timings: list[Timing] = []
+    streams: list[StreamResult] = []
     problems: list[str] = []
-    for contestant in CONTESTANTS:
-        if contestant.name in args.skip:
-            print(f"skipped {contestant.name}: --skip")
-            continue
-        try:
-            contestant.available()
-        except NotInstalled as reason:
-            print(f"skipped {contestant.name}: {reason}")
-            continue
-        start = time.perf_counter()
-        try:
-            with running(contestant, workdir, startup_seconds=args.startup) as server:
-                print(f"{contestant.name}: up in {time.perf_counter() - start:.1f} s, benchmarking")
-                timings += bench(server, args)
-        except StartError as error:
-            problems.append(f"{contestant.name} did not start: {error}")
-    print(format_table(timings))
+    with ClientPool(args.client_processes) as pool:
+        for contestant in CONTESTANTS:
+            if contestant.name in args.skip:
+                print(f"skipped {contestant.name}: --skip")
+                continue
+            try:
+                contestant.available()
+            except NotInstalled as reason:
+                print(f"skipped {contestant.name}: {reason}")
+                continue
+            try:
+                with started(contestant, args, workdir) as server:
+                    timings += bench(server, args, pool)
+                    streamed = stream(server, args.stream_rows, timeout=args.timeout)
+                    streams.append(streamed)
+                    print(f"  streamed rows: {streamed.error or 'complete'}")
+                if streamed.status == 504 and contestant.deadline_setting:
+                    # the deadline stopped it: measure the stream itself on a server that lets it finish
+                    note = f"{contestant.deadline_setting}={args.stream_deadline:g}"
+                    deadline = {contestant.deadline_setting: f"{args.stream_deadline:g}"}
+                    with started(contestant, args, workdir, env=deadline, log_suffix=" stream") as server:
+                        streams.append(stream(server, args.stream_rows, timeout=args.timeout, note=note))
+                        print(f"  streamed rows ({note}): {streams[-1].error or 'complete'}")
+            except StartError as error:
+                problems.append(f"{contestant.name} did not start: {error}")
+    print()
+    for table in (format_table, format_throughput, format_repeats, format_executors):
+        print(table(timings), end="\n\n")
+    print(format_streams(streams, args.stream_rows), end="\n\n")
+    print(f"at the end: {load_average()}")
     problems += [f"{t.contestant} / {t.request} / {t.mode}: {t.error}" for t in timings if t.failed]
     problems += different_answers(timings)
+    problems += stream_problems(streams)
     for problem in problems:
         print(f"ERROR {problem}")
     return 1 if problems else 0

@@ -1,7 +1,9 @@
 """The benchmark runs end to end on tiny data, so it cannot rot between the runs that matter.
 
 Its numbers are not checked (the machine is shared and noisy); that every
-installed contestant starts, answers every request and agrees with oxigraph is.
+installed contestant starts, answers every request at every concurrency level,
+streams the big answer whole and agrees with oxigraph is, and that every table
+is printed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from benchmarks.contestants import CONTESTANTS, NotInstalled
 from benchmarks.loading import WAYS
-from benchmarks.run import API_PATHS, QUERY_DIR, row_start
+from benchmarks.run import API_PATHS, QUERY_DIR, SMOKE_CLIENTS, row_start
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,14 +40,17 @@ def test_the_smoke_run_benchmarks_every_installed_contestant() -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,  # four servers start and stop; a shared machine can be slow
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert "cores" in out and "pyoxigraph" in out, "the machine is printed"
     assert all(way in out for way in WAYS), "every way of loading is measured"
-    lines = out.splitlines()
+    tables = {section.split("\n", 1)[0].split(" (")[0]: section for section in out.split("\n\n")}
+    for title in ("latency", "throughput", "repeated query", "streamed rows"):
+        assert title in tables, f"no {title} table in\n{out}"
     expected = installed()
+    modes = ("sequential", *(f"{clients} clients" for clients in SMOKE_CLIENTS))
     for contestant in CONTESTANTS:
         if contestant.name not in expected:
             assert f"skipped {contestant.name}:" in out
@@ -54,6 +59,20 @@ def test_the_smoke_run_benchmarks_every_installed_contestant() -> None:
         if contestant.name.startswith("stancegraph"):
             requests += list(API_PATHS)
         for request in requests:
-            for mode in ("sequential", "8 clients"):
+            for mode in modes:
                 start = row_start(request, mode, contestant.name)
-                assert any(line.startswith(start) for line in lines), f"no row {start!r} in\n{out}"
+                assert any(line.startswith(start) for line in tables["latency"].splitlines()), (
+                    f"no latency row {start!r} in\n{out}"
+                )
+                if mode != "sequential":
+                    assert any(line.startswith(start) for line in tables["throughput"].splitlines()), (
+                        f"no throughput row {start!r} in\n{out}"
+                    )
+        streamed = [
+            line
+            for line in tables["streamed rows"].splitlines()
+            if line.startswith(f"{contestant.name:<22} ")
+        ]
+        assert streamed and streamed[0].split()[len(contestant.name.split())] == "200", (
+            f"{contestant.name} did not stream the rows:\n{out}"
+        )

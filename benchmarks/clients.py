@@ -1,0 +1,281 @@
+"""Concurrent HTTP clients for throughput: threads in several processes, all busy for one window.
+
+One Python process sending requests from many threads is held back by its
+GIL (httpx spends a few hundred microseconds of Python per request), so on a
+fast server the client, not the server, would set the pace. The clients are
+therefore spread over a few long-lived processes (by default one per core),
+each running its share as threads with a connection each. Every client sends
+one request after another (closed loop) from a common start time until its
+``iterations`` are done or the window closes, then finishes the request it
+has in flight; throughput is the successful answers divided by the time from
+the start to the last answer. Each process reports the CPU time it used, so
+a run can tell whether the clients were the bottleneck.
+
+A ``503`` (the server refusing more work while its queue is full) is counted
+and the client pauses briefly before trying again, so refusals are measured
+without turning the client into a busy loop; a ``504`` (the server's query
+deadline) is counted too; any other failure stops that client.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import httpx
+
+from benchmarks.measure import TIMED_OUT, Request, Timing, warm_up
+from benchmarks.procfs import cpu_seconds
+
+REFUSED_PAUSE = 0.1  # seconds a client waits after a 503 before its next request
+START_DELAY = 0.02  # seconds between "go" and the common start, so every process has heard it
+
+
+@dataclass(frozen=True)
+class Task:
+    """One process's share of a concurrent run."""
+
+    request: Request
+    clients: int
+    iterations: int
+    budget: float  # seconds from the common start; time.monotonic() is system-wide on Linux
+    timeout: float
+
+
+@dataclass
+class Outcome:
+    """What the clients of one or more processes saw."""
+
+    latencies: list[float] = field(default_factory=list)  # successful answers, seconds
+    refused: int = 0  # 503: the server's queue was full
+    stopped: int = 0  # 504: the server's query deadline
+    timed_out: int = 0  # no answer within the client's timeout
+    failures: list[str] = field(default_factory=list)  # anything else, one per client that stopped
+    last_answer: float = 0.0  # time.monotonic() of the last response
+    cpu_seconds: float = 0.0  # the client processes' CPU time from the start
+
+    def merge(self, other: Outcome) -> None:
+        self.latencies += other.latencies
+        self.refused += other.refused
+        self.stopped += other.stopped
+        self.timed_out += other.timed_out
+        self.failures += other.failures
+        self.last_answer = max(self.last_answer, other.last_answer)
+        self.cpu_seconds += other.cpu_seconds
+
+
+class _Gate:
+    """Where a process's client threads wait, ready, until the parent names the common start time."""
+
+    def __init__(self, clients: int) -> None:
+        self.ready = threading.Barrier(clients + 1)  # the clients and the thread that reports to the parent
+        self.opened = threading.Event()
+        self.start_at = 0.0
+
+    def open(self, start_at: float) -> None:
+        self.start_at = start_at
+        self.opened.set()
+
+    def wait(self) -> float:
+        """Say ready, wait for the start time, sleep until it; return it."""
+        self.ready.wait()
+        self.opened.wait()
+        time.sleep(max(0.0, self.start_at - time.monotonic()))
+        return self.start_at
+
+
+def _client(task: Task, gate: _Gate, outcome: Outcome, lock: threading.Lock) -> None:
+    latencies: list[float] = []
+    counts = {"refused": 0, "stopped": 0, "timed_out": 0}
+    failure = None
+    last = 0.0
+    with httpx.Client(timeout=task.timeout) as client:
+        deadline = gate.wait() + task.budget
+        answered = 0
+        while answered < task.iterations and time.monotonic() < deadline:
+            start = time.perf_counter()
+            try:
+                response = task.request.send(client)
+                response.read()
+            except httpx.TimeoutException:
+                counts["timed_out"] += 1
+                answered += 1
+                continue
+            except httpx.HTTPError as error:
+                failure = f"request failed: {error}"
+                break
+            finally:
+                last = time.monotonic()
+            if response.status_code == 503:
+                counts["refused"] += 1
+                time.sleep(REFUSED_PAUSE)
+                continue
+            answered += 1
+            if response.status_code == 504:
+                counts["stopped"] += 1
+            elif response.status_code == 200:
+                latencies.append(time.perf_counter() - start)
+            else:
+                failure = f"HTTP {response.status_code}: {response.text.strip()[:120]}"
+                break
+    with lock:
+        outcome.latencies += latencies
+        outcome.refused += counts["refused"]
+        outcome.stopped += counts["stopped"]
+        outcome.timed_out += counts["timed_out"]
+        outcome.last_answer = max(outcome.last_answer, last)
+        if failure:
+            outcome.failures.append(failure)
+
+
+def _run_task(task: Task, connection: Connection) -> Outcome:
+    """Run ``task.clients`` client threads in this process: set up, say ready, start when told."""
+    outcome = Outcome()
+    lock = threading.Lock()
+    gate = _Gate(task.clients)
+    threads = [
+        threading.Thread(target=_client, args=(task, gate, outcome, lock), daemon=True)
+        for _ in range(task.clients)
+    ]
+    for thread in threads:
+        thread.start()
+    gate.ready.wait()  # every client has set up its connection pool: setting up is not measured
+    connection.send("ready")
+    start_at = connection.recv()
+    gate.open(start_at)
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    cpu = time.process_time()
+    for thread in threads:
+        thread.join()
+    outcome.cpu_seconds = time.process_time() - cpu
+    return outcome
+
+
+def _serve(connection: Connection) -> None:
+    """A client process: say it is up, then run each task it is handed until it is handed ``None``."""
+    connection.send("up")
+    while (task := connection.recv()) is not None:
+        connection.send(_run_task(task, connection))
+
+
+@dataclass
+class Load:
+    """A concurrent run's result: what the clients saw and how long it took."""
+
+    outcome: Outcome
+    started: float
+    elapsed: float  # from the common start to the last answer
+
+    @property
+    def throughput(self) -> float:
+        """Successful answers per second."""
+        return len(self.outcome.latencies) / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def error(self) -> str | None:
+        if self.outcome.failures:
+            return self.outcome.failures[0]
+        return TIMED_OUT if self.outcome.timed_out else None
+
+
+class ClientPool:
+    """Long-lived client processes (spawned once, as starting Python costs a fraction of a second)."""
+
+    def __init__(self, processes: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connections: list[Connection] = []
+        self._processes: list[Any] = []
+        for _ in range(processes):
+            parent, child = context.Pipe()
+            process = context.Process(target=_serve, args=(child,), daemon=True, name="bench-clients")
+            process.start()
+            child.close()
+            self._connections.append(parent)
+            self._processes.append(process)
+        for connection in self._connections:
+            if connection.recv() != "up":
+                raise RuntimeError("a client process did not start")
+
+    @property
+    def size(self) -> int:
+        return len(self._processes)
+
+    def load(self, request: Request, *, clients: int, iterations: int, budget: float, timeout: float) -> Load:
+        """``clients`` clients, spread over the processes, each sending ``request`` until done or ``budget`` s pass."""
+        shares = [clients // self.size + (index < clients % self.size) for index in range(self.size)]
+        busy = [(conn, share) for conn, share in zip(self._connections, shares, strict=True) if share]
+        for connection, share in busy:
+            connection.send(Task(request, share, iterations, budget, timeout))
+        for connection, _ in busy:
+            if connection.recv() != "ready":
+                raise RuntimeError("a client process did not get ready")
+        start_at = time.monotonic() + START_DELAY
+        for connection, _ in busy:
+            connection.send(start_at)
+        outcome = Outcome()
+        for connection, _ in busy:
+            outcome.merge(connection.recv())
+        return Load(outcome, start_at, max(0.0, outcome.last_answer - start_at))
+
+    def close(self) -> None:
+        for connection in self._connections:
+            try:
+                connection.send(None)
+            except (OSError, ValueError):
+                continue
+        for process in self._processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=10)
+        for connection in self._connections:
+            connection.close()
+
+    def __enter__(self) -> ClientPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def concurrent(
+    pool: ClientPool,
+    contestant: str,
+    request: Request,
+    *,
+    clients: int,
+    iterations: int,
+    budget: float,
+    timeout: float,
+    server_pid: int | None = None,
+    note: str | None = None,
+) -> Timing:
+    """``clients`` concurrent clients on ``request``: latencies, throughput, refusals, CPU used.
+
+    ``note``: what the request answered on a warm-up already done (else one is done here).
+    """
+    timing = Timing(contestant, request.name, f"{clients} clients", clients=clients)
+    if note is None:
+        with httpx.Client(timeout=timeout) as client:
+            timing.error, note = warm_up(request, client)
+    timing.note = note
+    if timing.error is not None:
+        return timing
+    server_cpu = cpu_seconds(server_pid) if server_pid else None
+    load = pool.load(request, clients=clients, iterations=iterations, budget=budget, timeout=timeout)
+    wall = time.monotonic() - load.started
+    timing.latencies = load.outcome.latencies
+    timing.elapsed = load.elapsed
+    timing.refused, timing.stopped = load.outcome.refused, load.outcome.stopped
+    timing.error = load.error
+    if wall > 0:
+        timing.client_cores = load.outcome.cpu_seconds / wall
+        if server_pid and server_cpu is not None:
+            tree, main = cpu_seconds(server_pid)
+            timing.server_cores = (tree - server_cpu[0]) / wall
+            timing.server_main_cores = (main - server_cpu[1]) / wall
+    return timing

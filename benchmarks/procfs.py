@@ -1,0 +1,101 @@
+"""What a server process and all its descendants use, read from /proc (Linux).
+
+Our service answers queries in worker processes, so the memory and CPU a
+request costs are the whole process tree's: the server, its query workers,
+and whatever they started. Children forked by any thread are found (through
+every thread's ``children`` file), and a child that appears mid-request
+(a worker replacing one that was killed) is picked up on the next refresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from pathlib import Path
+
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its living descendants; empty if ``pid`` is gone."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        tasks = Path(f"/proc/{current}/task")
+        try:
+            children = [child.read_text() for child in tasks.glob("*/children")]
+        except OSError:  # exited while we looked
+            continue
+        found.append(current)
+        pending += [int(child) for text in children for child in text.split()]
+    return found
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """Resident memory of these processes, added up (pages shared between them count once per process)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    return total
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        # the fields after the command name, which is in parentheses and may hold spaces
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user plus system) so far of ``pid``'s process tree, and of ``pid`` alone.
+
+    Children that already exited are not included.
+    """
+    return sum(_cpu_seconds(member) for member in process_tree(pid)), _cpu_seconds(pid)
+
+
+class RssSampler:
+    """Samples the RSS of ``pid``'s process tree every ``interval`` seconds in a thread, while in ``with``.
+
+    ``before`` is the RSS when sampling started, ``peak`` the highest sample;
+    the process list is refreshed every ``refresh`` seconds.
+    """
+
+    def __init__(self, pid: int, *, interval: float = 0.01, refresh: float = 0.1) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.refresh = refresh
+        self.samples = 0
+        self.before = 0
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    @property
+    def growth(self) -> int:
+        return max(0, self.peak - self.before)
+
+    def __enter__(self) -> RssSampler:
+        self.before = self.peak = rss_bytes(process_tree(self.pid))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        pids = process_tree(self.pid)
+        refreshed = time.monotonic()
+        while not self._stop.wait(self.interval):
+            if time.monotonic() - refreshed >= self.refresh:
+                pids, refreshed = process_tree(self.pid), time.monotonic()
+            self.peak = max(self.peak, rss_bytes(pids))
+            self.samples += 1

@@ -1,0 +1,84 @@
+"""A streamed million rows: how soon the first byte comes, how long the rest takes, what it costs the server.
+
+One ``SELECT ?s ?p ?o`` of up to a million rows, read as it arrives (not
+kept), with the server's resident memory (its whole process tree: our service
+answers in worker processes) sampled every 10 ms. The answer is asked for
+uncompressed (``Accept-Encoding: identity``): ``oxigraph serve`` does not
+compress, and the point is the engine and the streaming, not brotli.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from benchmarks.contestants import Server
+from benchmarks.measure import SELECT_RESULTS
+from benchmarks.procfs import RssSampler
+
+ROW_MARK = b'{"s":'  # every solution of the JSON results starts so; inside a string " is escaped
+TRUNCATED_HEADER = "Stancegraph-Truncated"  # api.limits.TRUNCATED: the answer was cut at the row cap
+
+
+def stream_query(rows: int) -> str:
+    return f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {rows}"
+
+
+@dataclass
+class StreamResult:
+    """One streamed answer; times in seconds, sizes in bytes (``None``: not measured, see ``error``)."""
+
+    contestant: str
+    status: int | None = None
+    first_byte: float | None = None
+    total: float | None = None
+    bytes: int = 0
+    rows: int = 0
+    complete: bool = False  # the body ended as a whole JSON results document
+    truncated: bool = False  # the server said it cut the answer at its row cap
+    rss_before: int = 0
+    rss_growth: int | None = None
+    samples: int = 0
+    error: str | None = None
+    note: str = ""  # how the server was configured, if not as in the rest of the run
+
+
+def stream(server: Server, rows: int, *, timeout: float, note: str = "") -> StreamResult:
+    """POST the query, read the answer chunk by chunk, and sample the server's RSS meanwhile."""
+    result = StreamResult(server.name, note=note)
+    headers = {"Accept": SELECT_RESULTS, "Accept-Encoding": "identity"}
+    carry = b""
+    tail = b""
+    with httpx.Client(timeout=timeout) as client, RssSampler(server.pid or 0) as rss:
+        start = time.perf_counter()
+        try:
+            with client.stream(
+                "POST", server.sparql_url, data={"query": stream_query(rows)}, headers=headers
+            ) as response:
+                result.status = response.status_code
+                result.truncated = response.headers.get(TRUNCATED_HEADER) == "true"
+                for chunk in response.iter_raw():
+                    if not chunk:
+                        continue
+                    if result.first_byte is None:
+                        result.first_byte = time.perf_counter() - start
+                    result.bytes += len(chunk)
+                    window = carry + chunk
+                    result.rows += window.count(ROW_MARK)
+                    carry = window[-(len(ROW_MARK) - 1) :]
+                    tail = (tail + chunk)[-16:]
+                result.total = time.perf_counter() - start
+        except httpx.TimeoutException:
+            result.error = f"no byte for {timeout:g} s"
+        except httpx.HTTPError as error:
+            result.error = f"request failed: {error}"
+    result.rss_before, result.samples = rss.before, rss.samples
+    result.rss_growth = rss.growth if server.pid else None
+    result.complete = result.status == 200 and tail.rstrip().endswith(b"]}}")
+    if result.error is None and result.status != 200:
+        result.error = f"HTTP {result.status}"
+    elif result.error is None and not result.complete:
+        result.error = "the body ended mid-answer"
+    return result
