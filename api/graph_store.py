@@ -14,9 +14,10 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response
 
 from api.dependencies import get_executor
+from api.execution import respond
 from api.negotiation import GRAPHS
 from api.problems import PROBLEM_RESPONSES, ProblemError
 from api.writing import WriteAccess, WriterDep, WriteResult
@@ -71,8 +72,8 @@ async def _triples(request: Request) -> list[ox.Quad]:
         raise RdfSyntaxError("the request body", str(error)) from None
 
 
-@router.get("", summary="Read the data (Graph Store Protocol)", response_class=StreamingResponse)
-async def read_graph(request: Request, default: Default = None, graph: Graph = None) -> StreamingResponse:
+@router.get("", summary="Read the data (Graph Store Protocol)", response_class=Response)
+async def read_graph(request: Request, default: Default = None, graph: Graph = None) -> Response:
     """All the data, as Turtle by default (any RDF type we serve by `Accept`). Bounded by the query deadline."""
     _default_graph(default, graph, reading=True)
     chosen = GRAPHS.negotiate(request.headers.get("accept"))
@@ -82,7 +83,7 @@ async def read_graph(request: Request, default: Default = None, graph: Graph = N
         )
     executor = await get_executor(request)
     answer = await executor.execute(QueryJob(ALL_TRIPLES, graph_format=chosen.attribute))
-    return StreamingResponse(answer.chunks, media_type=chosen.media_type, headers={"Vary": "Accept"})
+    return await respond(answer, media_type=chosen.media_type, headers={"Vary": "Accept"})
 
 
 router.add_api_route("", read_graph, methods=["HEAD"], include_in_schema=False)

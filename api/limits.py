@@ -6,7 +6,7 @@
 * Queries and updates longer than ``max_query_length`` characters: 413
   (POST) or 414 (GET), before any parsing.
 * Answers longer than ``max_result_rows`` rows (or triples) are cut there,
-  and say so in headers (see :data:`TRUNCATED`).
+  and say so in headers (see :data:`TRUNCATED`); 0 sets no limit.
 """
 
 from __future__ import annotations

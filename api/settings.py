@@ -85,7 +85,11 @@ class Settings:
     max_body_bytes: int = field(
         default=10 * 1024 * 1024, metadata={"env": "MAX_BODY_BYTES", "parse": _positive_int}
     )
-    max_result_rows: int = field(default=10_000, metadata={"env": "MAX_RESULT_ROWS", "parse": _positive_int})
+    # 0: no row limit. A limit is checked before the first byte (the worker reads one row more than
+    # the limit), so an unlimited answer is the one that starts streaming at once, whatever its length.
+    max_result_rows: int = field(
+        default=10_000, metadata={"env": "MAX_RESULT_ROWS", "parse": _non_negative_int}
+    )
     allowed_services: tuple[str, ...] = field(
         default=(), metadata={"env": "ALLOWED_SERVICES", "parse": _origins}
     )

@@ -23,10 +23,10 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import get_executor
-from api.execution import Answer, Executor
+from api.execution import Answer, Executor, respond
 from api.limits import ROW_LIMIT, TRUNCATED, check_length
 from api.negotiation import GRAPHS, HTML, SOLUTIONS, Format
 from api.pages import editor_page
@@ -159,7 +159,7 @@ async def answer(request: Request, protocol: ProtocolRequest, executor: Executor
         graph_format=graphs.attribute if graphs else None,
         default_graph=tuple(protocol.default_graphs) or None,
         named_graphs=tuple(protocol.named_graphs) or None,
-        max_rows=settings.max_result_rows,
+        max_rows=settings.max_result_rows or None,
     )
     try:
         result = await executor.execute(job)
@@ -167,15 +167,13 @@ async def answer(request: Request, protocol: ProtocolRequest, executor: Executor
         raise _not_acceptable(protocol, accept, str(error)) from None
     chosen = graphs if result.kind == "graph" else solutions
     assert chosen is not None
-    return StreamingResponse(
-        result.chunks, media_type=chosen.media_type, headers=_answer_headers(result, settings)
-    )
+    return await respond(result, media_type=chosen.media_type, headers=_answer_headers(result, settings))
 
 
 def _answer_headers(result: Answer, settings: Settings) -> dict[str, str]:
-    """``Vary``, and for answers made of rows the row limit and whether it cut this one."""
+    """``Vary``, and for answers made of rows the row limit (if any) and whether it cut this one."""
     headers = {"Vary": "Accept"}
-    if result.kind != "ask":
+    if result.kind != "ask" and settings.max_result_rows:
         headers[ROW_LIMIT] = str(settings.max_result_rows)
     if result.truncated:
         headers[TRUNCATED] = "true"
