@@ -29,7 +29,7 @@ from api.models import (
 )
 from graph.errors import NotFoundError
 from graph.queries import load_query
-from graph.store import Row, Store, inject_pattern, only_pinned
+from graph.store import Row, Store, bind_values, inject_pattern, only_pinned
 from graph.terms import local_id, python_value
 from ontology import ID
 
@@ -56,6 +56,11 @@ class Window(Generic[T]):
     items: list[T]
     total: int
     exact: bool = True
+
+
+def _unordered(body: str) -> str:
+    """A keys query without its ORDER BY: counting needs no order."""
+    return body[: body.rfind("}") + 1]
 
 
 def _text(row: Row, name: str) -> str | None:
@@ -164,19 +169,56 @@ class Catalog:
         if 0 < len(page) < limit or (offset == 0 and not page):
             return page, offset + len(page), True  # type: ignore[return-value]
         counted = self.store.select(
-            f"{prologue}SELECT (COUNT(*) AS ?total) WHERE {{ {body}\nLIMIT {self.count_up_to + 1} }}"
+            f"{prologue}SELECT (COUNT(*) AS ?total) WHERE {{ {_unordered(body)}\nLIMIT {self.count_up_to + 1} }}"
         )
         total = int(counted[0]["total"].value)  # type: ignore[union-attr]
         if total > self.count_up_to:  # a lower bound, and never less than what the pages so far hold
             return page, max(self.count_up_to, offset + len(page)), False  # type: ignore[return-value]
         return page, total, True  # type: ignore[return-value]
 
-    def _described(self, name: str, key: str, keys: list[ox.NamedNode]) -> list[Row]:
+    def kind(self, group: ox.NamedNode, name: str) -> ox.NamedNode | None:
+        """The class under ``group`` whose local name is ``name`` (any case), or ``None``."""
+        for row in self.store.rows("kinds", group=group):
+            iri = row["kind"].value  # type: ignore[union-attr]
+            if local_id(iri).rsplit("#", 1)[-1].lower() == name.lower():
+                return ox.NamedNode(iri)
+        return None
+
+    def node_window(
+        self, group: ox.NamedNode, *, limit: int, offset: int, kind: ox.NamedNode | None = None
+    ) -> Window[Actor]:
+        """A page of actors, drafts or clauses (``group``) by label; pin ``kind`` to keep one kind."""
+        keys, total, exact = self._window("node-keys", limit=limit, offset=offset, group=group, kind=kind)
+        rows = self._described("node-kinds", "node", keys, group=group)
+        return Window([self._node(row) for row in rows], total, exact)
+
+    def clause_window(self, *, limit: int, offset: int, draft: ox.NamedNode | None = None) -> Window[Clause]:
+        """A page of clauses by draft, point number and label; pin ``draft`` to keep one draft's."""
+        keys, total, exact = self._window("clause-keys", limit=limit, offset=offset, draft=draft)
+        return Window([self._clause(row) for row in self._described("clauses", "clause", keys)], total, exact)
+
+    def document_window(
+        self, *, limit: int, offset: int, kind: ox.NamedNode | None = None
+    ) -> Window[Document]:
+        """A page of documents by label; pin ``kind`` (a class under sg:Document) to keep one kind."""
+        keys, total, exact = self._window("document-keys", limit=limit, offset=offset, kind=kind)
+        described = self._described("documents", "document", keys)
+        return Window([self._document(rows) for rows in _group(described, "document")], total, exact)
+
+    def revisions(self, document: ox.NamedNode) -> list[Document]:
+        """The documents recorded as revisions of ``document``."""
+        keys = [row["document"] for row in self.store.rows("revisions", revised=document)]
+        described = self._described("documents", "document", keys)  # type: ignore[arg-type]
+        return [self._document(rows) for rows in _group(described, "document")]
+
+    def _described(
+        self, name: str, key: str, keys: list[ox.NamedNode], **pins: ox.NamedNode | None
+    ) -> list[Row]:
         """The rows of the named query for these keys, in the keys' order."""
         if not keys:
             return []
         order = {node.value: i for i, node in enumerate(keys)}
-        rows = self.store.select(inject_pattern(load_query(name), _values(key, keys)))
+        rows = self.store.select(inject_pattern(bind_values(load_query(name), pins), _values(key, keys)))
         return sorted(rows, key=lambda row: order[row[key].value])  # type: ignore[union-attr]
 
     def position_window(self, *, limit: int, offset: int, **pins: ox.NamedNode | None) -> Window[Position]:
@@ -211,14 +253,14 @@ class Catalog:
 
     def nodes(self, group: ox.NamedNode, **pins: ox.NamedNode | None) -> list[Actor]:
         """Actors, drafts or clauses (``group``) with their most specific kind; pin ``node``."""
-        return [
-            Actor(
-                **self.ref(row, "node", "label").model_dump(),
-                kind=row["kind"].value.rsplit("#", 1)[-1],  # type: ignore[union-attr]
-                kind_label=_text(row, "kindLabel") or "",
-            )
-            for row in self.store.rows("node-kinds", group=group, **pins)
-        ]
+        return [self._node(row) for row in self.store.rows("node-kinds", group=group, **pins)]
+
+    def _node(self, row: Row) -> Actor:
+        return Actor(
+            **self.ref(row, "node", "label").model_dump(),
+            kind=row["kind"].value.rsplit("#", 1)[-1],  # type: ignore[union-attr]
+            kind_label=_text(row, "kindLabel") or "",
+        )
 
     def claims(self, **pins: ox.NamedNode | None) -> list[Claim]:
         """Claims, each with everything it is about; pin ``claimant`` or ``claim``."""
@@ -239,16 +281,16 @@ class Catalog:
 
     def clauses(self, **pins: ox.NamedNode | None) -> list[Clause]:
         """Clauses; pin ``clause`` or ``draft``."""
-        return [
-            Clause(
-                **self.ref(row, "clause", "label").model_dump(),
-                **self._evidence(row),
-                draft=self.ref(row, "draft"),
-                point_number=_number(row, "pointNumber"),  # type: ignore[arg-type]
-                wording=_text(row, "wording"),
-            )
-            for row in self.store.rows("clauses", **pins)
-        ]
+        return [self._clause(row) for row in self.store.rows("clauses", **pins)]
+
+    def _clause(self, row: Row) -> Clause:
+        return Clause(
+            **self.ref(row, "clause", "label").model_dump(),
+            **self._evidence(row),
+            draft=self.ref(row, "draft"),
+            point_number=_number(row, "pointNumber"),  # type: ignore[arg-type]
+            wording=_text(row, "wording"),
+        )
 
     def _version(self, row: Row, name: str, draft: str) -> ClauseVersion | None:
         if name not in row:

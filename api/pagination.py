@@ -48,12 +48,6 @@ def embed(window: Window[T], path: str, **params: str) -> Embedded[T]:
     )
 
 
-def paginate(request: Request, items: list[T], page: PageRequest) -> Page[T]:
-    """One page of a list computed whole (short lists: actors, documents), with links."""
-    end = page.offset + page.limit
-    return page_of(request, Window(items[page.offset : end], len(items)), page)
-
-
 def page_of(request: Request, window: Window[T], page: PageRequest) -> Page[T]:
     """A page the engine already cut, with absolute links to its neighbours that keep the other parameters."""
     end = page.offset + page.limit

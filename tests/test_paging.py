@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from starlette.requests import Request
 
@@ -64,3 +65,33 @@ def test_a_lower_bound_total_keeps_a_next_link_while_pages_are_full(bundled: Loc
     assert not window.exact and len(window.items) == 2
     page = page_of(_request("actor=us&limit=2&offset=2"), window, PageRequest(limit=2, offset=2))
     assert page.total_exact is False and page.next is not None and "offset=4" in page.next
+
+
+def _ids(http: httpx.Client, path: str, **params: str | int) -> tuple[list[str], int]:
+    page = http.get(path, params=params).json()
+    return [item["id"] for item in page["items"]], page["total"]
+
+
+@pytest.mark.parametrize("path", ["/api/actors", "/api/clauses", "/api/documents"])
+def test_small_pages_walk_the_same_list_as_one_big_page(http: httpx.Client, path: str) -> None:
+    everything, total = _ids(http, path, limit=500)
+    walked: list[str] = []
+    for offset in range(0, total, 3):
+        ids, page_total = _ids(http, path, limit=3, offset=offset)
+        assert page_total == total
+        walked += ids
+    assert walked == everything and len(everything) == total > 3
+
+
+def test_kinds_are_matched_by_name_in_any_case(http: httpx.Client) -> None:
+    drafts, total = _ids(http, "/api/documents", kind="dRaFt")
+    assert total == 3 and set(drafts) == {
+        "plan-28-point",
+        "european-counter-proposal",
+        "plan-19-point-geneva",
+    }
+    states, _ = _ids(http, "/api/actors", kind="STATE")
+    assert {"us", "russia", "ukraine"} <= set(states)
+    kinds = {actor["kind"] for actor in http.get("/api/actors", params={"kind": "state"}).json()["items"]}
+    assert kinds == {"State"}
+    assert _ids(http, "/api/actors", kind="no-such-kind") == ([], 0)

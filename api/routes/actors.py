@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 
+from api.catalog import Window
 from api.dependencies import CatalogDep
 from api.models import EMBEDDED, Actor, ActorDetail, Page
-from api.pagination import PageDep, embed, paginate
+from api.pagination import PageDep, embed, page_of
 from api.routes import api_router, one
 from ontology import SG
 
@@ -24,11 +25,13 @@ def list_actors(
         str | None, Query(description="Only this kind, e.g. State or Person (case-insensitive).")
     ] = None,
 ) -> Page[Actor]:
-    """Every actor, by label."""
-    actors = catalog.nodes(SG.Actor)
-    if kind:
-        actors = [actor for actor in actors if actor.kind.lower() == kind.lower()]
-    return paginate(request, actors, page)
+    """Every actor, by label. An unknown kind matches nothing."""
+    pinned_kind = catalog.kind(SG.Actor, kind) if kind else None
+    if kind and pinned_kind is None:
+        return page_of(request, Window([], 0), page)
+    return page_of(
+        request, catalog.node_window(SG.Actor, limit=page.limit, offset=page.offset, kind=pinned_kind), page
+    )
 
 
 @router.get("/{id}", response_model=ActorDetail)

@@ -8,7 +8,7 @@ from fastapi import Path, Query, Request
 
 from api.dependencies import CatalogDep
 from api.models import EMBEDDED, Clause, ClauseDetail, Page
-from api.pagination import PageDep, embed, paginate
+from api.pagination import PageDep, embed, page_of
 from api.routes import api_router, one, pinned
 from ontology import SG
 
@@ -24,7 +24,7 @@ def list_clauses(
 ) -> Page[Clause]:
     """Every clause, by draft and point number."""
     draft = pinned("document", document, lambda value: catalog.node("draft", value, SG.Draft))
-    return paginate(request, catalog.clauses(draft=draft), page)
+    return page_of(request, catalog.clause_window(limit=page.limit, offset=page.offset, draft=draft), page)
 
 
 @router.get("/{id}", response_model=ClauseDetail)

@@ -7,10 +7,10 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import Path, Query, Request
 
-from api.catalog import Catalog
+from api.catalog import Catalog, Window
 from api.dependencies import CatalogDep
 from api.models import ChangeKind, ClauseChange, Document, DocumentDetail, DocumentDiff, Page, Ref
-from api.pagination import PageDep, paginate
+from api.pagination import PageDep, page_of
 from api.problems import ProblemError
 from api.routes import api_router, one
 from ontology import SG
@@ -29,11 +29,13 @@ def list_documents(
         Query(description="Only this kind: Draft, AnalysisArticle or Statement (case-insensitive)."),
     ] = None,
 ) -> Page[Document]:
-    """Every document, by kind and label."""
-    documents = catalog.documents()
-    if kind:
-        documents = [document for document in documents if document.kind.lower() == kind.lower()]
-    return paginate(request, documents, page)
+    """Every document, by label. An unknown kind matches nothing."""
+    pinned_kind = catalog.kind(SG.Document, kind) if kind else None
+    if kind and pinned_kind is None:
+        return page_of(request, Window([], 0), page)
+    return page_of(
+        request, catalog.document_window(limit=page.limit, offset=page.offset, kind=pinned_kind), page
+    )
 
 
 @router.get("/{id}", response_model=DocumentDetail)
@@ -44,7 +46,7 @@ def get_document(catalog: CatalogDep, id: DocumentId) -> DocumentDetail:
     return DocumentDetail(
         **document.model_dump(),
         creators=catalog.creators(node),
-        revised_by=[_ref(d) for d in catalog.documents() if any(r.iri == node.value for r in d.revision_of)],
+        revised_by=[_ref(d) for d in catalog.revisions(node)],
         clauses=catalog.clauses(draft=node),
         changes=catalog.changes(draft=node),
         positions=catalog.positions(target=node),
