@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import httpx
 
 from benchmarks.measure import TIMED_OUT, Request, Timing, warm_up
-from benchmarks.procfs import cpu_seconds
+from benchmarks.procfs import cpu_seconds, machine_busy_seconds
 
 REFUSED_PAUSE = 0.1  # seconds a client waits after a 503 before its next request
 START_DELAY = 0.02  # seconds between "go" and the common start, so every process has heard it
@@ -169,6 +170,8 @@ class Load:
     outcome: Outcome
     started: float
     elapsed: float  # from the common start to the last answer
+    wall: float = 0.0  # from the common start until every client process had reported
+    usage: tuple[float, ...] = ()  # what the meter read over the same time (end minus start)
 
     @property
     def throughput(self) -> float:
@@ -204,8 +207,20 @@ class ClientPool:
     def size(self) -> int:
         return len(self._processes)
 
-    def load(self, request: Request, *, clients: int, iterations: int, budget: float, timeout: float) -> Load:
-        """``clients`` clients, spread over the processes, each sending ``request`` until done or ``budget`` s pass."""
+    def load(
+        self,
+        request: Request,
+        *,
+        clients: int,
+        iterations: int,
+        budget: float,
+        timeout: float,
+        meter: Callable[[], tuple[float, ...]] | None = None,
+    ) -> Load:
+        """``clients`` clients, spread over the processes, each sending ``request`` until done or ``budget`` s pass.
+
+        ``meter`` (CPU counters, say) is read at the common start and once every client has reported.
+        """
         shares = [clients // self.size + (index < clients % self.size) for index in range(self.size)]
         busy = [(conn, share) for conn, share in zip(self._connections, shares, strict=True) if share]
         for connection, share in busy:
@@ -216,10 +231,14 @@ class ClientPool:
         start_at = time.monotonic() + START_DELAY
         for connection, _ in busy:
             connection.send(start_at)
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        before = meter() if meter else ()
         outcome = Outcome()
         for connection, _ in busy:
             outcome.merge(connection.recv())
-        return Load(outcome, start_at, max(0.0, outcome.last_answer - start_at))
+        usage = tuple(end - start for end, start in zip(meter(), before, strict=True)) if meter else ()
+        wall = time.monotonic() - start_at
+        return Load(outcome, start_at, max(0.0, outcome.last_answer - start_at), wall, usage)
 
     def close(self) -> None:
         for connection in self._connections:
@@ -265,17 +284,21 @@ def concurrent(
     timing.note = note
     if timing.error is not None:
         return timing
-    server_cpu = cpu_seconds(server_pid) if server_pid else None
-    load = pool.load(request, clients=clients, iterations=iterations, budget=budget, timeout=timeout)
-    wall = time.monotonic() - load.started
+
+    def meter() -> tuple[float, ...]:
+        return (machine_busy_seconds(), *(cpu_seconds(server_pid) if server_pid else ()))
+
+    load = pool.load(
+        request, clients=clients, iterations=iterations, budget=budget, timeout=timeout, meter=meter
+    )
     timing.latencies = load.outcome.latencies
     timing.elapsed = load.elapsed
     timing.refused, timing.stopped = load.outcome.refused, load.outcome.stopped
     timing.error = load.error
-    if wall > 0:
-        timing.client_cores = load.outcome.cpu_seconds / wall
-        if server_pid and server_cpu is not None:
-            tree, main = cpu_seconds(server_pid)
-            timing.server_cores = (tree - server_cpu[0]) / wall
-            timing.server_main_cores = (main - server_cpu[1]) / wall
+    if load.wall > 0:
+        timing.client_cores = load.outcome.cpu_seconds / load.wall
+        if server_pid:
+            machine, tree, main = (used / load.wall for used in load.usage)
+            timing.server_cores, timing.server_main_cores = tree, main
+            timing.other_cores = max(0.0, machine - tree - timing.client_cores)
     return timing

@@ -27,6 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 # the stores the servers are started on
 OXIGRAPH_STORE = "oxigraph-store"
 STANCEGRAPH_STORE = "stancegraph-store"
+# a copy for the thread executor, which opens its store for writing (and so takes RocksDB's lock and
+# may compact it) while the other servers' worker processes read theirs
+STANCEGRAPH_THREADS_STORE = "stancegraph-store-threads"
 PYOXIGRAPH_STORE = "pyoxigraph-store"
 
 
@@ -88,7 +91,7 @@ WAYS: dict[str, tuple[Callable[[Path, Path], Counter], bool]] = {
 
 def remove_stores(workdir: Path) -> None:
     """Start from empty store directories, so a reused workdir times a load, not a no-op."""
-    for name in (OXIGRAPH_STORE, STANCEGRAPH_STORE, PYOXIGRAPH_STORE):
+    for name in (OXIGRAPH_STORE, STANCEGRAPH_STORE, STANCEGRAPH_THREADS_STORE, PYOXIGRAPH_STORE):
         shutil.rmtree(workdir / name, ignore_errors=True)
 
 

@@ -43,7 +43,8 @@ class Timing:
     Concurrent modes also have ``elapsed`` (from the common start to the last
     answer, so ``throughput`` is answers per second with every client busy),
     the answers the server refused (503) or stopped at its deadline (504), and
-    the CPU the server's process tree and the clients used, in cores.
+    the CPU the server's process tree, the clients and the rest of the machine
+    used meanwhile, in cores.
     """
 
     contestant: str
@@ -59,6 +60,7 @@ class Timing:
     server_cores: float | None = None
     server_main_cores: float | None = None  # of which the server's own process (not its workers)
     client_cores: float | None = None
+    other_cores: float | None = None  # everything else on the machine meanwhile
 
     @property
     def throughput(self) -> float | None:

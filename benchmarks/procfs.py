@@ -61,6 +61,16 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return sum(_cpu_seconds(member) for member in process_tree(pid)), _cpu_seconds(pid)
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent not idle (nor waiting for I/O), all cores added up, since boot.
+
+    Steal time counts as busy: on a shared host it is CPU this machine could not have.
+    """
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already within user and nice]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICKS_PER_SECOND
+
+
 class RssSampler:
     """Samples the RSS of ``pid``'s process tree every ``interval`` seconds in a thread, while in ``with``.
 

@@ -91,9 +91,10 @@ def format_throughput(timings: list[Timing]) -> str:
     lines = _header(
         f"throughput (every client busy; targets: >= {THROUGHPUT_TARGET:g}x oxigraph serve's req/s,"
         f" p99 <= {TAIL_TARGET:g}x p50; 503: refused, 504: stopped at the deadline;"
-        " cores: CPU used by the server's process tree, by its main process, and by the clients)",
+        " cores: CPU used by the server's process tree, by its main process, by the clients, and by"
+        " everything else on the machine)",
         f"{'req/s':>8} {'x oxigraph':>10} {'p50 ms':>9} {'p99 ms':>9} {'p99/p50':>7} {'n':>5}"
-        f" {'503':>5} {'504':>4} {'server cores':>12} {'main':>5} {'client cores':>12}  targets",
+        f" {'503':>5} {'504':>4} {'server cores':>12} {'main':>5} {'clients':>7} {'other':>5}  targets",
     )
     for t in _order(concurrent):
         start = row_start(t.request, t.mode, t.contestant)
@@ -112,14 +113,14 @@ def format_throughput(timings: list[Timing]) -> str:
         targets = "-" if t.contestant == BASELINE else ("missed: " + ", ".join(missed) if missed else "met")
         if t.error:
             targets += f" ({t.error})"
-        server, main, client = (
+        server, main, client, other = (
             "-" if cores is None else f"{cores:.2f}"
-            for cores in (t.server_cores, t.server_main_cores, t.client_cores)
+            for cores in (t.server_cores, t.server_main_cores, t.client_cores, t.other_cores)
         )
         lines.append(
             f"{start} {t.throughput:>8.1f} {'-' if ratio is None else f'{ratio:.2f}':>10}"
             f" {t.median * 1000:>9.1f} {t.p99 * 1000:>9.1f} {tail:>7.1f} {len(t.latencies):>5}"
-            f" {t.refused:>5} {t.stopped:>4} {server:>12} {main:>5} {client:>12}  {targets}"
+            f" {t.refused:>5} {t.stopped:>4} {server:>12} {main:>5} {client:>7} {other:>5}  {targets}"
         )
     return "\n".join(lines)
 
@@ -180,7 +181,7 @@ def format_streams(results: list[StreamResult], rows: int) -> str:
     )
     header = (
         f"{'contestant':<22} {'status':>6} {'first byte ms':>13} {'total s':>8} {'MB':>7} {'rows':>9}"
-        f" {'RSS before MB':>13} {'growth MB':>9} {'samples':>7}  targets"
+        f" {'RSS before MB':>13} {'growth MB':>9} {'samples':>7} {'other cores':>11}  targets"
     )
     lines = [title, header, "-" * len(header)]
     for r in results:
@@ -191,16 +192,17 @@ def format_streams(results: list[StreamResult], rows: int) -> str:
             missed.append("memory")
         targets = "missed: " + ", ".join(missed) if missed else "met"
         if r.error:
-            targets += f" ({r.error})"
+            targets += f" ({r.error}{', at the deadline' if r.cut_short and r.deadline else ''})"
         if r.truncated:
             targets += " (cut at the row cap)"
         if r.note:
             targets += f" [{r.note}]"
         growth = "-" if r.rss_growth is None else f"{r.rss_growth / MB:.0f}"
+        other = "-" if r.other_cores is None else f"{r.other_cores:.2f}"
         total = "-" if r.total is None else f"{r.total:.2f}"
         lines.append(
             f"{r.contestant:<22} {r.status or '-':>6} {_ms(r.first_byte):>13} {total:>8}"
-            f" {r.bytes / MB:>7.1f} {r.rows:>9,} {r.rss_before / MB:>13.0f} {growth:>9} {r.samples:>7}  {targets}"
+            f" {r.bytes / MB:>7.1f} {r.rows:>9,} {r.rss_before / MB:>13.0f} {growth:>9} {r.samples:>7} {other:>11}  {targets}"
         )
     return "\n".join(lines)
 
@@ -216,11 +218,11 @@ def different_answers(timings: list[Timing]) -> list[str]:
 
 
 def stream_problems(results: list[StreamResult]) -> list[str]:
-    """Streams that failed other than by being slow (a 504 deadline, a client timeout), or lost rows."""
+    """Streams that failed other than by being slow (cut at the server's deadline, a client timeout), or lost rows."""
     problems = []
     expected = next((r.rows for r in results if r.contestant == BASELINE and r.complete), None)
     for r in results:
-        slow = r.status == 504 or (r.error or "").startswith("no byte")
+        slow = (r.cut_short and r.deadline) or (r.error or "").startswith("no byte")
         if r.error and not slow:
             problems.append(f"{r.contestant} / streamed rows: {r.error}")
         elif r.complete and expected is not None and r.rows != expected:

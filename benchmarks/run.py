@@ -11,9 +11,11 @@ latencies, sequential and at each concurrency level; throughput with every
 client busy (requests per second, p50, p99, p99/p50); a repeated query against
 the cache; the worker-process executor against the thread executor; and a
 streamed million rows (time to first byte, total time, the server's memory
-growth). Contestants run one at a time, so on a small machine they never
-compete for the cores (the concurrent clients do: they run in their own
-processes, and the CPU they use is printed). The exit code is 1 if an
+growth). All contestants are up at once, but only one is sent requests at a
+time, and they take turns on each request and mode, so that what else a
+shared machine is doing touches them alike; each concurrent row also says
+how much CPU the server, the clients (in processes of their own) and
+everything else on the machine used. The exit code is 1 if an
 installed contestant failed to start or answered with an error; slowness (a
 timeout) and refusing work when full (a 503) are results, not failures.
 """
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -199,44 +201,57 @@ def requests_for(server: Server) -> list[Request]:
     return queries + api
 
 
-def bench(server: Server, args: argparse.Namespace, pool: ClientPool) -> list[Timing]:
-    """Every request, first from one client and then at each concurrency level."""
+def _skipped(server: Server, request: Request, clients: int, alone: Timing, budget: float) -> Timing | None:
+    """A concurrency level not run, because the request failed alone or alone takes the whole budget."""
+    if alone.error is None and alone.median < budget:
+        return None
+    why = alone.error or "one request alone takes longer than the budget"
+    return Timing(server.name, request.name, f"{clients} clients", error=f"{SKIPPED}: {why}", clients=clients)
+
+
+def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> list[Timing]:
+    """Every request on every server, first from one client and then at each concurrency level.
+
+    The servers take turns on each request and mode, so that a change in what
+    else the machine is doing touches every contestant alike.
+    """
     timings = []
     limits = {"iterations": args.iterations, "budget": args.budget, "timeout": args.timeout}
-    for request in requests_for(server):
-        alone = sequential(server.name, request, **limits)
-        done = [alone]
-        if alone.error == TIMED_OUT:
-            wait_until_up(server, seconds=args.startup)
+    plans = {server.name: {request.name: request for request in requests_for(server)} for server in servers}
+    names = list(dict.fromkeys(name for plan in plans.values() for name in plan))
+    for name in names:
+        ours = [(server, plans[server.name][name]) for server in servers if name in plans[server.name]]
+        alone: dict[str, Timing] = {}
+        for server, request in ours:
+            alone[server.name] = sequential(server.name, request, **limits)
+            if alone[server.name].error == TIMED_OUT:
+                wait_until_up(server, seconds=args.startup)
+        done = list(alone.values())
         for clients in args.clients:
-            if alone.error is not None or alone.median >= args.budget:
-                why = alone.error or "one request alone takes longer than the budget"
+            for server, request in ours:
+                skipped = _skipped(server, request, clients, alone[server.name], args.budget)
+                if skipped is not None:
+                    done.append(skipped)
+                    continue
                 done.append(
-                    Timing(
+                    concurrent(
+                        pool,
                         server.name,
-                        request.name,
-                        f"{clients} clients",
-                        error=f"{SKIPPED}: {why}",
+                        request,
                         clients=clients,
+                        server_pid=server.pid,
+                        note=alone[server.name].note,
+                        **limits,
                     )
                 )
-                continue
-            done.append(
-                concurrent(
-                    pool,
-                    server.name,
-                    request,
-                    clients=clients,
-                    server_pid=server.pid,
-                    note=alone.note,
-                    **limits,
-                )
-            )
-            if done[-1].error == TIMED_OUT:
-                # the server may still be computing; wait so the next request is timed on an idle server
-                wait_until_up(server, seconds=args.startup)
+                if done[-1].error == TIMED_OUT:
+                    # the server may still be computing; wait so the next request is timed on an idle server
+                    wait_until_up(server, seconds=args.startup)
         timings += done
-        print(f"  {request.name}: " + ", ".join(progress(timing) for timing in done))
+        print(f"{name} ({load_average()}):")
+        for server, _ in ours:
+            mine = [timing for timing in done if timing.contestant == server.name]
+            print(f"  {server.name}: " + ", ".join(progress(timing) for timing in mine))
     return timings
 
 
@@ -267,6 +282,51 @@ def started(
         yield server
 
 
+def start_all(
+    args: argparse.Namespace, workdir: Path, stack: ExitStack, problems: list[str]
+) -> list[tuple[Contestant, Server]]:
+    """Every contestant not skipped, running side by side (idle but for the one being measured)."""
+    servers = []
+    for contestant in CONTESTANTS:
+        if contestant.name in args.skip:
+            print(f"skipped {contestant.name}: --skip")
+            continue
+        try:
+            contestant.available()
+        except NotInstalled as reason:
+            print(f"skipped {contestant.name}: {reason}")
+            continue
+        if contestant.prepare is not None:
+            contestant.prepare(workdir)
+        try:
+            servers.append((contestant, stack.enter_context(started(contestant, args, workdir))))
+        except StartError as error:
+            problems.append(f"{contestant.name} did not start: {error}")
+    return servers
+
+
+def stream_all(
+    servers: list[tuple[Contestant, Server]], args: argparse.Namespace, workdir: Path
+) -> list[StreamResult]:
+    """The streamed rows on each server; where its query deadline cut them, again with it raised."""
+    results = []
+    for contestant, server in servers:
+        has_deadline = contestant.deadline_setting is not None
+        streamed = stream(server, args.stream_rows, timeout=args.timeout, deadline=has_deadline)
+        results.append(streamed)
+        print(f"streamed rows, {contestant.name}: {streamed.error or 'complete'} ({load_average()})")
+        if contestant.deadline_setting and streamed.cut_short:
+            # the deadline stopped it: measure the stream itself on a server that lets it finish
+            note = f"{contestant.deadline_setting}={args.stream_deadline:g}"
+            deadline = {contestant.deadline_setting: f"{args.stream_deadline:g}"}
+            with started(contestant, args, workdir, env=deadline, log_suffix=" stream") as again:
+                results.append(
+                    stream(again, args.stream_rows, timeout=args.timeout, note=note, deadline=True)
+                )
+            print(f"streamed rows, {contestant.name} ({note}): {results[-1].error or 'complete'}")
+    return results
+
+
 def run(args: argparse.Namespace, workdir: Path) -> int:
     print("\n".join(machine()))
     data = make_data(workdir, args.triples, args.seed)
@@ -274,34 +334,11 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     loads = [measure(way, data, workdir, timeout=args.startup) for way in WAYS]
     print(format_loads(loads))
     print(f"concurrent clients: {', '.join(map(str, args.clients))}, in {args.client_processes} processes")
-    timings: list[Timing] = []
-    streams: list[StreamResult] = []
     problems: list[str] = []
-    with ClientPool(args.client_processes) as pool:
-        for contestant in CONTESTANTS:
-            if contestant.name in args.skip:
-                print(f"skipped {contestant.name}: --skip")
-                continue
-            try:
-                contestant.available()
-            except NotInstalled as reason:
-                print(f"skipped {contestant.name}: {reason}")
-                continue
-            try:
-                with started(contestant, args, workdir) as server:
-                    timings += bench(server, args, pool)
-                    streamed = stream(server, args.stream_rows, timeout=args.timeout)
-                    streams.append(streamed)
-                    print(f"  streamed rows: {streamed.error or 'complete'}")
-                if streamed.status == 504 and contestant.deadline_setting:
-                    # the deadline stopped it: measure the stream itself on a server that lets it finish
-                    note = f"{contestant.deadline_setting}={args.stream_deadline:g}"
-                    deadline = {contestant.deadline_setting: f"{args.stream_deadline:g}"}
-                    with started(contestant, args, workdir, env=deadline, log_suffix=" stream") as server:
-                        streams.append(stream(server, args.stream_rows, timeout=args.timeout, note=note))
-                        print(f"  streamed rows ({note}): {streams[-1].error or 'complete'}")
-            except StartError as error:
-                problems.append(f"{contestant.name} did not start: {error}")
+    with ClientPool(args.client_processes) as pool, ExitStack() as stack:
+        servers = start_all(args, workdir, stack, problems)
+        timings = bench([server for _, server in servers], args, pool)
+        streams = stream_all(servers, args, workdir)
     print()
     for table in (format_table, format_throughput, format_repeats, format_executors):
         print(table(timings), end="\n\n")

@@ -16,7 +16,7 @@ import httpx
 
 from benchmarks.contestants import Server
 from benchmarks.measure import SELECT_RESULTS
-from benchmarks.procfs import RssSampler
+from benchmarks.procfs import RssSampler, cpu_seconds, machine_busy_seconds
 
 ROW_MARK = b'{"s":'  # every solution of the JSON results starts so; inside a string " is escaped
 TRUNCATED_HEADER = "Stancegraph-Truncated"  # api.limits.TRUNCATED: the answer was cut at the row cap
@@ -43,14 +43,25 @@ class StreamResult:
     samples: int = 0
     error: str | None = None
     note: str = ""  # how the server was configured, if not as in the rest of the run
+    deadline: bool = False  # the server stops a query at a deadline of its own
+    other_cores: float | None = None  # CPU the rest of the machine used meanwhile (not server, not us)
+
+    @property
+    def cut_short(self) -> bool:
+        """The server gave up on the answer: before the first byte (504) or in the middle of the body."""
+        return self.status == 504 or (self.status == 200 and not self.complete)
 
 
-def stream(server: Server, rows: int, *, timeout: float, note: str = "") -> StreamResult:
+def stream(
+    server: Server, rows: int, *, timeout: float, note: str = "", deadline: bool = False
+) -> StreamResult:
     """POST the query, read the answer chunk by chunk, and sample the server's RSS meanwhile."""
-    result = StreamResult(server.name, note=note)
+    result = StreamResult(server.name, note=note, deadline=deadline)
     headers = {"Accept": SELECT_RESULTS, "Accept-Encoding": "identity"}
     carry = b""
     tail = b""
+    machine, ours = machine_busy_seconds(), time.process_time()
+    server_cpu = cpu_seconds(server.pid)[0] if server.pid else 0.0
     with httpx.Client(timeout=timeout) as client, RssSampler(server.pid or 0) as rss:
         start = time.perf_counter()
         try:
@@ -74,6 +85,10 @@ def stream(server: Server, rows: int, *, timeout: float, note: str = "") -> Stre
             result.error = f"no byte for {timeout:g} s"
         except httpx.HTTPError as error:
             result.error = f"request failed: {error}"
+    wall = time.perf_counter() - start
+    if server.pid and wall > 0:
+        used = (cpu_seconds(server.pid)[0] - server_cpu) + (time.process_time() - ours)
+        result.other_cores = max(0.0, (machine_busy_seconds() - machine - used) / wall)
     result.rss_before, result.samples = rss.before, rss.samples
     result.rss_growth = rss.growth if server.pid else None
     result.complete = result.status == 200 and tail.rstrip().endswith(b"]}}")
