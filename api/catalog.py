@@ -28,6 +28,7 @@ from api.models import (
     Stance,
 )
 from graph.errors import NotFoundError
+from graph.kinds import node_kinds
 from graph.queries import load_query
 from graph.store import Row, Store, bind_values, inject_pattern, only_pinned
 from graph.terms import local_id, python_value
@@ -131,7 +132,7 @@ class Catalog:
     def node(self, kind: str, identifier: str, group: ox.NamedNode) -> ox.NamedNode:
         """The IRI of an actor, draft or clause (``group``), or :class:`NotFoundError`."""
         node = self.iri(kind, identifier)
-        if not self.store.rows("node-kinds", node=node, group=group):
+        if not node_kinds(self.store, nodes=[node], groups=[group]):
             raise NotFoundError(kind, identifier)
         return node
 
@@ -189,7 +190,9 @@ class Catalog:
     ) -> Window[Actor]:
         """A page of actors, drafts or clauses (``group``) by label; pin ``kind`` to keep one kind."""
         keys, total, exact = self._window("node-keys", limit=limit, offset=offset, group=group, kind=kind)
-        rows = self._described("node-kinds", "node", keys, group=group)
+        order = {key.value: i for i, key in enumerate(keys)}
+        rows = node_kinds(self.store, nodes=keys, groups=[group])
+        rows.sort(key=lambda row: order[str(python_value(row["node"]))])
         return Window([self._node(row) for row in rows], total, exact)
 
     def clause_window(self, *, limit: int, offset: int, draft: ox.NamedNode | None = None) -> Window[Clause]:
@@ -251,9 +254,10 @@ class Catalog:
         """Positions; pin ``actor``, ``target``, ``stance``, ``certainty`` or ``document``."""
         return [self._position(row, "document") for row in self.store.rows("positions", **pins)]
 
-    def nodes(self, group: ox.NamedNode, **pins: ox.NamedNode | None) -> list[Actor]:
-        """Actors, drafts or clauses (``group``) with their most specific kind; pin ``node``."""
-        return [self._node(row) for row in self.store.rows("node-kinds", group=group, **pins)]
+    def nodes(self, group: ox.NamedNode, node: ox.NamedNode | None = None) -> list[Actor]:
+        """Actors, drafts or clauses (``group``) with their most specific kind; or just ``node``."""
+        chosen = None if node is None else [node]
+        return [self._node(row) for row in node_kinds(self.store, nodes=chosen, groups=[group])]
 
     def _node(self, row: Row) -> Actor:
         return Actor(

@@ -21,6 +21,7 @@ from api.negotiation import GRAPHS, HTML, Format
 from api.pages import render
 from api.problems import PROBLEM_RESPONSES, ProblemError
 from graph.errors import NotFoundError
+from graph.kinds import node_kinds
 from graph.terms import local_id
 from ontology import ID, PREFIXES, SG
 
@@ -77,7 +78,7 @@ def _page(
         elif triple.object == node:
             incoming.append((curie(triple.predicate.value), _value(triple.subject, labels)))
     types = [_value(t.object, labels) for t in triples if t.subject == node and t.predicate.value == RDF_TYPE]
-    groups = {row["group"] for row in catalog.store.rows("node-kinds", node=node)}
+    groups = {row["group"] for row in node_kinds(catalog.store, nodes=[node])}
     twin = next((f"/api/{path}/{name}" for group, path in JSON_TWINS.items() if group in groups), None)
     if twin is None and catalog.documents(document=node):
         twin = f"/api/documents/{name}"

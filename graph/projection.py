@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 import pyoxigraph as ox
 
+from graph.kinds import node_kinds
 from graph.queries import load_query
 from graph.store import Row, Store, inject_pattern, only_pinned
 from graph.terms import local_id, python_value
@@ -57,6 +58,7 @@ class Scope:
 
 WHOLE = Scope()
 ACTOR = "https://w3id.org/stancegraph/ns#Actor"
+LINEAGE_GROUPS = ("draft", "clause")  # drafting links leave drafts and clauses only
 BATCH = 1000  # positions described per query: a VALUES block of about 60 kB
 Key = tuple[str, str, str]  # a stance's position, actor and target IRIs
 
@@ -126,7 +128,7 @@ def _select(store: Store, scope: Scope) -> _Selection:
             return _whole(store, scope, degrees)
     ranked = sorted(degrees, key=lambda iri: (iri not in pinned, -degrees[iri], iri))
     chosen = ranked if scope.max_nodes is None else ranked[: scope.max_nodes]
-    nodes = _rows(store, "node-kinds", values=("node", chosen))
+    nodes = node_kinds(store, nodes=map(ox.NamedNode, chosen))
     if keys is None:
         keys = _stance_keys(store, scope, side=_smaller_side(nodes, degrees))
     positions, cut = _stances_among(keys, set(chosen), scope.max_edges)
@@ -135,7 +137,7 @@ def _select(store: Store, scope: Scope) -> _Selection:
 
 def _whole(store: Store, scope: Scope, degrees: Counter[str]) -> _Selection:
     """Every node (those with no stance too), unless ``max_nodes`` or ``max_edges`` cuts."""
-    nodes = store.rows("node-kinds")
+    nodes = node_kinds(store)
     positions = sum(degrees[_iri(row, "node")] for row in nodes if _iri(row, "group") == ACTOR)
     truncated = scope.max_nodes is not None and len(nodes) > scope.max_nodes
     if truncated:
@@ -187,10 +189,13 @@ def stance_graph(store: Store, scope: Scope = WHOLE) -> nx.MultiDiGraph:
             draft=row.get("draft"),
         )
     _add_stances(graph, store, selection.positions)
-    for row in map(_plain, store.rows("lineage-edges")):
-        source, target = str(row["source"]), str(row["target"])
-        if source in graph and target in graph:
-            relation = str(row["relation"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    links = sorted(
+        (str(row["source"]), str(row["relation"]), str(row["target"]))
+        for row in map(_plain, store.rows("lineage-edges"))
+    )
+    for source, relation_iri, target in links:
+        if source in graph and target in graph and graph.nodes[source]["group"] in LINEAGE_GROUPS:
+            relation = relation_iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
             graph.add_edge(source, target, key=f"{relation}:{target}", relation=relation)
     return graph
 
