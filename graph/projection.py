@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import networkx as nx
 import pyoxigraph as ox
@@ -39,10 +40,11 @@ class Scope:
 
     ``draft``: only the stances on this draft and its clauses (with the draft
     and all its clauses as nodes). ``actors``: only these actors' stances.
-    ``max_nodes``/``max_edges``: past these, the nodes that take part in the
-    most stances are kept (ties by IRI), then the first stance edges among
-    them by IRI; the graph's ``truncated`` attribute says whether anything was
-    left out. Without a draft or actors, actors and clauses with no stance are
+    ``max_nodes``/``max_edges``: past these, the scope's own draft, clauses
+    and actors are kept, then the actors taking the most stances and the
+    drafts and clauses receiving the most, in turn (ties by IRI), then the
+    first stance edges among them by IRI; the graph's ``truncated`` attribute
+    says whether anything was left out. Without a draft or actors, actors and clauses with no stance are
     nodes too.
     """
 
@@ -109,11 +111,13 @@ def _select(store: Store, scope: Scope) -> _Selection:
     """The nodes and stances to project: everything, or the most connected part of the scope."""
     pinned: set[str] = set()
     keys: list[Key] | None = None
+    degrees: Counter[str] = Counter()
+    sides: dict[str, str] = {}
     if scope.filtered:
         keys = _stance_keys(store, scope)
-        degrees: Counter[str] = Counter()
         for _, actor, target in keys:
             degrees.update((actor, target))
+            sides[actor], sides[target] = "actor", "target"
         pinned = {node.value for node in (scope.draft, *scope.actors) if node is not None}
         if scope.draft is not None:
             pinned.update(_iri(row, "clause") for row in store.rows("clauses", draft=scope.draft))
@@ -121,18 +125,33 @@ def _select(store: Store, scope: Scope) -> _Selection:
     else:
         # One aggregate counts every node's stances (210 ms on a million triples), so kinds and
         # labels are read only for the nodes kept.
-        degrees = Counter(
-            {_iri(row, "node"): int(str(python_value(row["degree"]))) for row in store.rows("node-degrees")}
-        )
+        for row in store.rows("node-degrees"):
+            node = _iri(row, "node")
+            degrees[node] += int(str(python_value(row["degree"])))
+            sides[node] = str(python_value(row["side"]))
         if scope.max_nodes is None or len(degrees) < scope.max_nodes:
             return _whole(store, scope, degrees)
-    ranked = sorted(degrees, key=lambda iri: (iri not in pinned, -degrees[iri], iri))
-    chosen = ranked if scope.max_nodes is None else ranked[: scope.max_nodes]
+    chosen = _balanced(degrees, sides, pinned, scope.max_nodes)
     nodes = node_kinds(store, nodes=map(ox.NamedNode, chosen))
     if keys is None:
         keys = _stance_keys(store, scope, side=_smaller_side(nodes, degrees))
     positions, cut = _stances_among(keys, set(chosen), scope.max_edges)
     return _Selection(nodes, positions, cut or len(chosen) < len(degrees))
+
+
+def _balanced(degrees: Counter[str], sides: dict[str, str], pinned: set[str], limit: int | None) -> list[str]:
+    """The scope's own nodes first, then the most connected actors and targets in turn.
+
+    Ranking both together would keep only actors (each takes dozens of
+    stances, a clause gets a few), and a graph of actors alone has no edges.
+    """
+    ranked = sorted(degrees, key=lambda iri: (-degrees[iri], iri))
+    first = [iri for iri in ranked if iri in pinned]
+    actors = [iri for iri in ranked if iri not in pinned and sides.get(iri) == "actor"]
+    others = [iri for iri in ranked if iri not in pinned and sides.get(iri) != "actor"]
+    turns = [iri for pair in zip_longest(actors, others) for iri in pair if iri is not None]
+    chosen = first + turns
+    return chosen if limit is None else chosen[:limit]
 
 
 def _whole(store: Store, scope: Scope, degrees: Counter[str]) -> _Selection:

@@ -67,13 +67,18 @@ def test_some_actors_keep_only_their_stances(http: httpx.Client) -> None:
     assert len(stances) == sum(1 for edge in every if edge["source"] in {"us", "russia"})
 
 
-def test_max_nodes_keeps_the_most_connected(http: httpx.Client) -> None:
-    full = _degrees(_graph(http))
-    graph = _graph(http, max_nodes=5)
+def test_max_nodes_keeps_the_most_connected_actors_and_targets_in_turn(http: httpx.Client) -> None:
+    whole = _graph(http)
+    full, groups = _degrees(whole), {node["id"]: node["group"] for node in whole["nodes"]}
+    graph = _graph(http, max_nodes=6)
     kept = {node["id"] for node in graph["nodes"]}
-    assert graph["truncated"] is True and len(kept) == 5
-    dropped = set(full) - kept
-    assert min(full[node] for node in kept) >= max(full[node] for node in dropped)
+    assert graph["truncated"] is True and len(kept) == 6
+    actors = {node for node in kept if groups[node] == "actor"}
+    assert len(actors) == 3, "half the budget goes to actors, half to what they take stances on"
+    for side in (lambda n: groups[n] == "actor", lambda n: groups[n] != "actor"):
+        dropped = [full[n] for n in set(full) - kept if side(n)]
+        assert min(full[n] for n in kept if side(n)) >= max(dropped, default=0)
+    assert _stances(graph), "a capped view still shows stances between what it kept"
     assert all(edge["source"] in kept and edge["target"] in kept for edge in graph["edges"])
 
 

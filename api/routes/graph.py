@@ -24,8 +24,8 @@ from graph.viewer import graph_payload
 from ontology import SG
 
 router = api_router("graph")
-MAX_NODES = 2_000
-MAX_EDGES = 10_000
+MAX_NODES = 1_000
+MAX_EDGES = 5_000
 
 
 DocumentParameter = Annotated[
