@@ -17,7 +17,7 @@ import click
 from graph import analysis
 from graph.cli_options import output_option, store_options
 from graph.output import render_records
-from graph.projection import stance_graph
+from graph.projection import STANCES_ONLY, stance_graph
 from graph.store import Store
 from graph.terms import resource
 
@@ -56,7 +56,7 @@ def alignment(actor: str | None, store: Store, output_format: str) -> None:
     Example:
       stancegraph analyse alignment --actor us
     """
-    graph = stance_graph(store)
+    graph = stance_graph(store, STANCES_ONLY)
     results = analysis.alignment_of(graph, resource(actor).value) if actor else analysis.alignment(graph)
 
     def flatten(item: analysis.Alignment) -> dict[str, object]:
@@ -91,7 +91,7 @@ def coalitions(seed: int, store: Store, output_format: str) -> None:
             "splits": _labels([sides.target for sides in item.splits]),
         }
 
-    _print(analysis.coalitions(stance_graph(store), seed=seed), flatten, output_format)
+    _print(analysis.coalitions(stance_graph(store, STANCES_ONLY), seed=seed), flatten, output_format)
 
 
 @analyse.command()
@@ -113,7 +113,7 @@ def contested(store: Store, output_format: str) -> None:
             "opponents": _labels(item.opponents),
         }
 
-    _print(analysis.contested(stance_graph(store)), flatten, output_format)
+    _print(analysis.contested(stance_graph(store, STANCES_ONLY)), flatten, output_format)
 
 
 @analyse.command()
@@ -134,7 +134,7 @@ def centrality(store: Store, output_format: str) -> None:
             "targets": len(item.targets),
         }
 
-    _print(analysis.centrality(stance_graph(store)), flatten, output_format)
+    _print(analysis.centrality(stance_graph(store, STANCES_ONLY)), flatten, output_format)
 
 
 @analyse.command()

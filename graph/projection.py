@@ -52,6 +52,7 @@ class Scope:
     actors: tuple[ox.NamedNode, ...] = ()
     max_nodes: int | None = None
     max_edges: int | None = None
+    evidence: bool = True  # False: stance edges carry position, relation and date only (for analysis)
 
     @property
     def filtered(self) -> bool:
@@ -59,6 +60,7 @@ class Scope:
 
 
 WHOLE = Scope()
+STANCES_ONLY = Scope(evidence=False)  # the whole graph for the measures, which cite positions by IRI
 ACTOR = "https://w3id.org/stancegraph/ns#Actor"
 LINEAGE_GROUPS = ("draft", "clause")  # drafting links leave drafts and clauses only
 BATCH = 1000  # positions described per query: a VALUES block of about 60 kB
@@ -207,7 +209,7 @@ def stance_graph(store: Store, scope: Scope = WHOLE) -> nx.MultiDiGraph:
             kind_label=row["kindLabel"],
             draft=row.get("draft"),
         )
-    _add_stances(graph, store, selection.positions)
+    _add_stances(graph, store, selection.positions, evidence=scope.evidence)
     links = sorted(
         (str(row["source"]), str(row["relation"]), str(row["target"]))
         for row in map(_plain, store.rows("lineage-edges"))
@@ -219,31 +221,41 @@ def stance_graph(store: Store, scope: Scope = WHOLE) -> nx.MultiDiGraph:
     return graph
 
 
-def _add_stances(graph: nx.MultiDiGraph, store: Store, positions: list[str] | None) -> None:
-    """The stance edges with their evidence, in position IRI order (a stable layout for the viewer)."""
+def _add_stances(
+    graph: nx.MultiDiGraph, store: Store, positions: list[str] | None, *, evidence: bool
+) -> None:
+    """The stance edges (with their evidence, unless not asked), in position IRI order (a stable layout)."""
+    query = "stance-edges" if evidence else "stance-summary"
     if positions is None:
-        rows = store.rows("stance-edges")
+        rows = store.rows(query)
     else:
         rows = [
             row
             for start in range(0, len(positions), BATCH)
-            for row in _rows(store, "stance-edges", values=("position", positions[start : start + BATCH]))
+            for row in _rows(store, query, values=("position", positions[start : start + BATCH]))
         ]
     for row in sorted(map(_plain, rows), key=lambda row: str(row["position"])):
         actor, target = str(row["actor"]), str(row["target"])
         if actor not in graph or target not in graph:
             continue
+        details = (
+            {
+                "label": row["label"],
+                "quote": row["quote"],
+                "source": row["source"],
+                "source_label": row.get("sourceLabel"),
+                "certainty": row.get("certaintyLabel"),
+                "document": row["document"],
+            }
+            if evidence
+            else {}
+        )
         graph.add_edge(
             actor,
             target,
             key=str(row["position"]),
             relation=STANCE_RELATIONS[str(row["stance"])],
             position=row["position"],
-            label=row["label"],
-            quote=row["quote"],
-            source=row["source"],
-            source_label=row.get("sourceLabel"),
             date=row.get("date"),
-            certainty=row.get("certaintyLabel"),
-            document=row["document"],
+            **details,
         )

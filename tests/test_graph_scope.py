@@ -121,3 +121,14 @@ def test_a_scoped_graph_is_a_subgraph_of_the_whole(bundled: LocalStore, scope: S
     assert set(part.edges(keys=True)) <= set(whole.edges(keys=True))
     for iri, data in part.nodes(data=True):
         assert data == whole.nodes[iri]
+
+
+def test_the_measures_get_the_same_answers_without_the_evidence(bundled: LocalStore) -> None:
+    from graph import analysis
+    from graph.projection import STANCES_ONLY
+
+    whole, light = stance_graph(bundled), stance_graph(bundled, STANCES_ONLY)
+    assert set(light.edges(keys=True)) == set(whole.edges(keys=True))
+    assert all("quote" not in data for *_, data in light.edges(data=True))
+    for measure in (analysis.alignment, analysis.contested, analysis.coalitions, analysis.centrality):
+        assert measure(light) == measure(whole), measure.__name__

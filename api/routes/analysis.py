@@ -20,7 +20,7 @@ from api.models import StanceGraph
 from api.problems import PROBLEM_RESPONSES
 from graph import analysis
 from graph.errors import NotFoundError
-from graph.projection import stance_graph
+from graph.projection import STANCES_ONLY, stance_graph
 from graph.terms import resource
 from graph.viewer import graph_payload
 
@@ -28,11 +28,17 @@ router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES
 
 
 def get_projection(store: StoreDep) -> nx.MultiDiGraph:
-    """The networkx projection of the store, built once per request."""
+    """The stances of the whole store, without their evidence (the measures cite positions by id)."""
+    return stance_graph(store, STANCES_ONLY)
+
+
+def get_evidenced_projection(store: StoreDep) -> nx.MultiDiGraph:
+    """The whole projection with every stance's evidence, for answers that draw the graph."""
     return stance_graph(store)
 
 
 ProjectionDep = Annotated[nx.MultiDiGraph, Depends(get_projection)]
+EvidencedProjectionDep = Annotated[nx.MultiDiGraph, Depends(get_evidenced_projection)]
 
 
 class ActorAlignment(BaseModel):
@@ -87,7 +93,7 @@ def centrality(graph: ProjectionDep) -> list[analysis.Broker]:
 
 @router.get("/timeline", summary="The stance graph as of a date")
 def timeline(
-    graph: ProjectionDep,
+    graph: EvidencedProjectionDep,
     as_of: Annotated[dt.date, Query(description="YYYY-MM-DD: keep positions dated on or before this day.")],
     include_undated: Annotated[bool, Query(description="Keep positions that carry no date.")] = False,
 ) -> Timeline:
