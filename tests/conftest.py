@@ -72,14 +72,59 @@ def serve() -> Iterator[Callable[..., str]]:
         yield start
 
 
+#: The backends the service can read from: "local" is the bundled data, queried by the service's worker pool;
+#: "remote" is ``Settings(endpoint=...)`` in front of :func:`remote_endpoint` (RemoteStore for /api,
+#: ProxyExecutor for /sparql). Both hold the same data and must give the same answers.
+BACKENDS = ("local", "remote")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "backends(*names): run the tests of this module that use `server_url`/`http` once per backend "
+        "('local', 'remote'); without it, they run on the local backend only",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise `backend` (and so `server_url`/`http`) where a ``backends`` marker asks for it."""
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is not None and "backend" in metafunc.fixturenames:
+        unknown = set(marker.args) - set(BACKENDS)
+        assert not unknown, f"unknown backend(s) {unknown}: pick from {BACKENDS}"
+        metafunc.parametrize("backend", marker.args or BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend behind `server_url`: a parameter under ``pytest.mark.backends``, else ``"local"``."""
+    return str(getattr(request, "param", "local"))
+
+
 @pytest.fixture(scope="session")
-def server_url(serve: Callable[..., str]) -> str:
-    """The base URL of the service on the bundled data, e.g. ``http://127.0.0.1:41234``."""
+def local_url(serve: Callable[..., str]) -> str:
+    """The service on the bundled data in its own worker pool, always: for what only that backend has
+    (writes, row limits and deadlines of the worker pool, the cache, the SERVICE guard's details)."""
     return serve()
+
+
+@pytest.fixture(scope="session")
+def remote_url(serve: Callable[..., str], remote_endpoint: str) -> str:
+    """The service in front of :func:`remote_endpoint`, always (``Settings(endpoint=...)``)."""
+    return serve(endpoint=remote_endpoint)
+
+
+@pytest.fixture(scope="module")
+def server_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """The base URL of the service on the bundled data, e.g. ``http://127.0.0.1:41234``, on the `backend`
+    under test. Module-scoped so that a module runs on one backend, then the other; each backend's server
+    still starts once per session."""
+    return str(request.getfixturevalue(f"{backend}_url"))
 
 
 @pytest.fixture
 def http(server_url: str) -> Iterator[httpx.Client]:
-    """An HTTP client for the service on the bundled data (relative URLs: ``http.get("/api/stats")``)."""
+    """An HTTP client for the service on the bundled data (relative URLs: ``http.get("/api/stats")``),
+    on the `backend` under test."""
     with httpx.Client(base_url=server_url, timeout=30) as client:
         yield client

@@ -9,28 +9,33 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from api.settings import Settings
 
+# Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); only
+# `stancegraph serve` itself is started once, on the bundled data.
+pytestmark = pytest.mark.backends("local", "remote")
+
 PROBLEM = "application/problem+json"
 
 
-def _problem(response: httpx.Response, status: int, *words: str) -> dict[str, object]:
+def _problem(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     for word in words:
         assert word in body["detail"], body["detail"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
-def _every(http: httpx.Client, url: str, **params: object) -> list[dict[str, object]]:
+def _every(http: httpx.Client, url: str, **params: str | int) -> list[dict[str, Any]]:
     """Follow ``next`` links to the end; check the totals add up."""
-    items: list[dict[str, object]] = []
+    items: list[dict[str, Any]] = []
     page = http.get(url, params=params).json()
     total = page["total"]
     while True:
@@ -166,25 +171,25 @@ def test_diff_between_unrelated_drafts_is_404(http: httpx.Client) -> None:
 )
 def test_position_filters(http: httpx.Client, params: dict[str, str], expected: set[str]) -> None:
     positions = _every(http, "/api/positions", **params)
-    assert {p["actor"]["id"] for p in positions} == expected  # type: ignore[index]
+    assert {p["actor"]["id"] for p in positions} == expected
     for position in positions:
-        assert position["quote"] and position["source"]["label"] and position["certainty"]  # type: ignore[index]
+        assert position["quote"] and position["source"]["label"] and position["certainty"]
 
 
 def test_positions_carry_their_evidence(http: httpx.Client) -> None:
     [position] = _every(http, "/api/positions", actor="us", clause="plan-28-amnesty")
     assert position["quote"] == "removes the clause allowing amnesty for war crimes"
-    assert position["source"]["id"] == "roff-us-russian-peace-plan"  # type: ignore[index]
+    assert position["source"]["id"] == "roff-us-russian-peace-plan"
     assert position["certainty"] == "believed" and position["date"] is None
 
 
 def test_claims_filters(http: httpx.Client) -> None:
     roff = _every(http, "/api/claims", claimant="charlotte-roff")
-    assert len(roff) == 17 and all(c["claimant"]["id"] == "charlotte-roff" for c in roff)  # type: ignore[index]
+    assert len(roff) == 17 and all(c["claimant"]["id"] == "charlotte-roff" for c in roff)
     about = _every(http, "/api/claims", about="plan-28-amnesty")
     assert {c["id"] for c in about} == {"claim-roff-amnesty-war-crimes", "claim-roff-children"}
     children = next(c for c in about if c["id"] == "claim-roff-children")
-    assert {a["id"] for a in children["about"]} == {"plan-28-amnesty", "ukraine", "russia"}  # type: ignore[union-attr]
+    assert {a["id"] for a in children["about"]} == {"plan-28-amnesty", "ukraine", "russia"}
     assert {c["id"] for c in _every(http, "/api/claims", certainty="reported")} >= {
         "claim-vance-europe-security"
     }
@@ -253,10 +258,10 @@ def test_unknown_ids_are_404_naming_them(http: httpx.Client, path: str) -> None:
     ],
 )
 def test_bad_parameters_are_422_naming_them(
-    http: httpx.Client, path: str, params: dict[str, object], parameter: str
+    http: httpx.Client, path: str, params: dict[str, str | int], parameter: str
 ) -> None:
     body = _problem(http.get(path, params=params), 422, f"{parameter}:")
-    assert [e["parameter"] for e in body["errors"]] == [parameter]  # type: ignore[union-attr]
+    assert [e["parameter"] for e in body["errors"]] == [parameter]
 
 
 def test_other_problems(http: httpx.Client) -> None:

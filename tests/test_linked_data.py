@@ -18,6 +18,10 @@ from graph.loading import bundled_store
 from graph.store import LocalStore
 from ontology import ID, PREFIXES
 
+# Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); the hostile
+# data is an in-process app with its store replaced, so that one is local only.
+pytestmark = pytest.mark.backends("local", "remote")
+
 AMNESTY = f"{ID}plan-28-amnesty"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+from xml.dom.minidom import Document, Text
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
+
+# Every test here runs on both backends (tests/conftest.py).
+pytestmark = pytest.mark.backends("local", "remote")
 
 PREFIXES = """PREFIX sg: <https://w3id.org/stancegraph/ns#>
 PREFIX id: <https://w3id.org/stancegraph/id/>
@@ -29,15 +35,29 @@ def _wrapper(server_url: str, query: str, return_format: str, method: str = "GET
     return client
 
 
+def _json(result: object) -> dict[str, Any]:
+    """SPARQLWrapper's answer for JSON: a dict."""
+    assert isinstance(result, dict), type(result)
+    return result
+
+
+def _texts(result: object, tag: str) -> list[str]:
+    """SPARQLWrapper's answer for XML is a DOM: the text of every ``tag`` element in it."""
+    assert isinstance(result, Document), type(result)
+    texts = [node.firstChild for node in result.getElementsByTagName(tag)]
+    assert all(isinstance(text, Text) for text in texts), texts
+    return [text.data for text in texts if isinstance(text, Text)]
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_sparqlwrapper_select_json(server_url: str, method: str) -> None:
     result = _wrapper(server_url, AMNESTY_OPPONENTS, JSON, method).queryAndConvert()
-    assert [row["label"]["value"] for row in result["results"]["bindings"]] == OPPONENTS  # type: ignore[index]
+    assert [row["label"]["value"] for row in _json(result)["results"]["bindings"]] == OPPONENTS
 
 
 def test_sparqlwrapper_select_xml(server_url: str) -> None:
     document = _wrapper(server_url, AMNESTY_OPPONENTS, XML).queryAndConvert()
-    assert [node.firstChild.data for node in document.getElementsByTagName("literal")] == OPPONENTS  # type: ignore[union-attr]
+    assert _texts(document, "literal") == OPPONENTS
 
 
 @pytest.mark.parametrize(
@@ -46,7 +66,8 @@ def test_sparqlwrapper_select_xml(server_url: str) -> None:
 )
 def test_sparqlwrapper_select_csv_and_tsv(server_url: str, return_format: str, cell: str) -> None:
     text = _wrapper(server_url, AMNESTY_OPPONENTS, return_format).queryAndConvert()
-    lines = (text.decode() if isinstance(text, bytes) else text).splitlines()  # type: ignore[union-attr]
+    assert isinstance(text, bytes | str), type(text)
+    lines = (text.decode() if isinstance(text, bytes) else text).splitlines()
     assert lines[1:] == [cell.format(label) for label in OPPONENTS]
 
 
@@ -54,22 +75,17 @@ def test_sparqlwrapper_select_csv_and_tsv(server_url: str, return_format: str, c
 @pytest.mark.parametrize("return_format", [JSON, XML])
 def test_sparqlwrapper_ask(server_url: str, query: str, expected: bool, return_format: str) -> None:
     result = _wrapper(server_url, query, return_format).queryAndConvert()
-    answer = (
-        result["boolean"]
-        if return_format == JSON
-        else result.getElementsByTagName("boolean")[0].firstChild.data == "true"
-    )  # type: ignore[index, union-attr]
+    answer = _json(result)["boolean"] if return_format == JSON else _texts(result, "boolean") == ["true"]
     assert answer is expected
 
 
 @pytest.mark.parametrize("return_format", [XML, TURTLE, N3, JSONLD])
 def test_sparqlwrapper_construct(server_url: str, return_format: str) -> None:
     result = _wrapper(server_url, DRAFT_LABELS, return_format).queryAndConvert()
-    graph = (
-        result
-        if isinstance(result, Graph)
-        else Graph().parse(data=result, format="json-ld" if return_format == JSONLD else "turtle")
-    )
+    if not isinstance(result, Graph):
+        assert isinstance(result, bytes | str), type(result)
+        result = Graph().parse(data=result, format="json-ld" if return_format == JSONLD else "turtle")
+    graph = result
     assert {str(label) for label in graph.objects()} == DRAFTS
 
 

@@ -20,6 +20,11 @@ from graph.store import open_disk_store
 from tests.competency_questions import CompetencyQuestion, competency_questions
 from tests.test_competency import cells, projected
 
+# Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py). Tests on a
+# server of their own run once: their own row limit or CORS origins (on the local worker pool), the relay
+# to an endpoint we control (`proxy`, in front of the local backend), failing endpoints, `--store`.
+pytestmark = pytest.mark.backends("local", "remote")
+
 SELECT = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s LIMIT 5"
 ASK = "ASK { <https://w3id.org/stancegraph/id/europe> <https://w3id.org/stancegraph/ns#opposes> <https://w3id.org/stancegraph/id/plan-28-amnesty> }"
 CONSTRUCT = "CONSTRUCT { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { ?s a <https://w3id.org/stancegraph/ns#Draft> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
@@ -433,9 +438,9 @@ def test_cors_origins_are_configurable(serve: Callable[..., str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxy(serve: Callable[..., str], server_url: str) -> str:
-    """Our service relaying to another instance of itself: a real SPARQL endpoint we control."""
-    return serve(endpoint=f"{server_url}/sparql")
+def proxy(serve: Callable[..., str], local_url: str) -> str:
+    """Our service relaying to another instance of itself (the local backend): a real SPARQL endpoint we control."""
+    return serve(endpoint=f"{local_url}/sparql")
 
 
 @pytest.mark.parametrize(
@@ -448,10 +453,10 @@ def proxy(serve: Callable[..., str], server_url: str) -> str:
     ],
 )
 def test_proxy_relays_with_the_negotiated_type(
-    proxy: str, server_url: str, query: str, accept: str, media_type: str
+    proxy: str, local_url: str, query: str, accept: str, media_type: str
 ) -> None:
     relayed = httpx.get(f"{proxy}/sparql", params={"query": query}, headers={"Accept": accept})
-    direct = httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": accept})
+    direct = httpx.get(f"{local_url}/sparql", params={"query": query}, headers={"Accept": accept})
     assert relayed.status_code == 200
     assert relayed.headers["content-type"].split(";")[0] == media_type
     assert relayed.content == direct.content
@@ -501,16 +506,17 @@ def disk_server(serve: Callable[..., str], tmp_path_factory: pytest.TempPathFact
     return serve(store=path, query_workers=2, query_timeout=1.0)
 
 
-def test_disk_store_answers_like_memory(disk_server: str, server_url: str) -> None:
+def test_disk_store_answers_like_memory(disk_server: str, local_url: str) -> None:
+    """--store DIR answers like the bundled data (the local backend; the remote one: tests/test_backends.py)."""
     for query, accept in [(SELECT, "text/csv"), (CONSTRUCT, "application/n-triples"), (ASK, "*/*")]:
         on_disk = httpx.get(f"{disk_server}/sparql", params={"query": query}, headers={"Accept": accept})
-        in_memory = httpx.get(f"{server_url}/sparql", params={"query": query}, headers={"Accept": accept})
+        in_memory = httpx.get(f"{local_url}/sparql", params={"query": query}, headers={"Accept": accept})
         assert (
             on_disk.status_code == 200
             and on_disk.headers["content-type"] == in_memory.headers["content-type"]
         )
         assert sorted(on_disk.text.splitlines()) == sorted(in_memory.text.splitlines())
-    assert httpx.get(f"{disk_server}/api/stats").json() == httpx.get(f"{server_url}/api/stats").json()
+    assert httpx.get(f"{disk_server}/api/stats").json() == httpx.get(f"{local_url}/api/stats").json()
 
 
 def test_disk_store_stops_a_runaway_query(disk_server: str) -> None:
