@@ -306,11 +306,6 @@ def test_competency_questions_answer_alike(servers: Servers, question: Competenc
     assert _compare(servers, [request], _bindings) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: behind --endpoint, /sparql does not apply STANCEGRAPH_MAX_RESULT_ROWS (api.proxy.ProxyExecutor "
-    "ignores QueryJob.max_rows): every row comes through, with Stancegraph-Row-Limit but no Stancegraph-Truncated",
-)
 def test_an_answer_over_the_row_limit_is_cut_alike(servers: Servers) -> None:
     probe = servers.client.get(
         f"{servers.local}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}

@@ -15,6 +15,8 @@ from ontology import ID
 
 STANCES = {"supports", "opposes"}
 
+pytestmark = pytest.mark.backends("local", "remote")
+
 
 def _graph(http: httpx.Client, **params: Any) -> dict[str, Any]:
     response = http.get("/api/graph", params=params)

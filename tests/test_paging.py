@@ -11,6 +11,8 @@ from api.pagination import PageRequest, page_of
 from graph.store import LocalStore
 from ontology import ID, SG
 
+pytestmark = pytest.mark.backends("local", "remote")
+
 
 def _request(query: str) -> Request:
     return Request(
