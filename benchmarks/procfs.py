@@ -45,10 +45,11 @@ def rss_bytes(pids: list[int]) -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
+    """User and system time of ``pid`` and of its children that exited and were waited for."""
     try:
         # the fields after the command name, which is in parentheses and may hold spaces
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime, stime
+        return sum(int(value) for value in fields[11:15]) / TICKS_PER_SECOND  # utime stime cutime cstime
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -56,7 +57,7 @@ def _cpu_seconds(pid: int) -> float:
 def cpu_seconds(pid: int) -> tuple[float, float]:
     """CPU time (user plus system) so far of ``pid``'s process tree, and of ``pid`` alone.
 
-    Children that already exited are not included.
+    A query worker killed at its deadline still counts once it is waited for.
     """
     return sum(_cpu_seconds(member) for member in process_tree(pid)), _cpu_seconds(pid)
 

@@ -185,7 +185,7 @@ def format_streams(results: list[StreamResult], rows: int) -> str:
     )
     lines = [title, header, "-" * len(header)]
     for r in results:
-        missed = []
+        missed = [] if r.complete and not r.truncated else ["the whole answer"]
         if r.first_byte is None or r.first_byte >= FIRST_BYTE_TARGET:
             missed.append("first byte")
         if r.rss_growth is None or r.rss_growth >= GROWTH_TARGET:
