@@ -156,7 +156,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings = settings or Settings()
     app.state.on_write = _nothing_to_invalidate
-    if settings.cache_bytes:
+    # In front of another endpoint the data can change without a write through us, so nothing
+    # here could say when a cached answer or an ETag went stale: no cache there.
+    if settings.cache_bytes and not settings.endpoint:
         cache = ResultCache(max_bytes=settings.cache_bytes)
         app.state.on_write = cache.invalidate
         app.add_middleware(CachingMiddleware, cache=cache, cache_control=settings.cache_control)

@@ -348,3 +348,13 @@ def test_a_format_the_answer_cannot_take_is_the_same_406(
     assert local_problem.pop("detail").startswith("no acceptable format for a")
     assert remote_problem.pop("detail").startswith(f"{remote_endpoint} cannot answer this query as {accept}")
     assert local_problem == remote_problem
+
+
+def test_only_the_server_that_owns_its_data_caches_answers(local_url: str, remote_url: str) -> None:
+    """Behind --endpoint the data may change without a write through us, so no ETag can be trusted."""
+    with httpx.Client(timeout=30) as client:
+        local = client.get(f"{local_url}/api/stats")
+        remote = client.get(f"{remote_url}/api/stats")
+    assert "etag" in local.headers
+    assert "etag" not in remote.headers
+    assert local.json() == remote.json()
