@@ -62,6 +62,22 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return sum(_cpu_seconds(member) for member in process_tree(pid)), _cpu_seconds(pid)
 
 
+def wait_until_idle(pid: int, *, seconds: float, cores: float = 0.1, window: float = 0.5) -> float | None:
+    """Wait until ``pid``'s process tree uses less than ``cores`` over ``window`` s; return how long it took.
+
+    ``None`` if it was still busy after ``seconds``: work a client gave up on
+    (a server without a deadline keeps computing it) would slow what comes next.
+    """
+    start = time.monotonic()
+    while True:
+        before = cpu_seconds(pid)[0]
+        time.sleep(window)
+        if (cpu_seconds(pid)[0] - before) / window < cores:
+            return time.monotonic() - start
+        if time.monotonic() - start > seconds:
+            return None
+
+
 def machine_busy_seconds() -> float:
     """CPU time the whole machine has spent not idle (nor waiting for I/O), all cores added up, since boot.
 

@@ -51,6 +51,7 @@ from benchmarks.contestants import (
 )
 from benchmarks.loading import WAYS, measure, remove_stores
 from benchmarks.measure import GRAPH_RESULTS, SELECT_RESULTS, SKIPPED, TIMED_OUT, Request, Timing, sequential
+from benchmarks.procfs import wait_until_idle
 from benchmarks.report import (
     BASELINE,
     different_answers,
@@ -209,6 +210,17 @@ def _skipped(server: Server, request: Request, clients: int, alone: Timing, budg
     return Timing(server.name, request.name, f"{clients} clients", error=f"{SKIPPED}: {why}", clients=clients)
 
 
+def settle(server: Server, args: argparse.Namespace) -> None:
+    """After a timeout the server may still be computing: wait until it answers and is idle again."""
+    wait_until_up(server, seconds=args.startup)
+    if server.pid is None:
+        return
+    waited = wait_until_idle(server.pid, seconds=args.startup)
+    if waited is None or waited > 1:
+        took = "still busy after" if waited is None else "idle again after"
+        print(f"  {server.name}: {took} {waited or args.startup:.0f} s")
+
+
 def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> list[Timing]:
     """Every request on every server, first from one client and then at each concurrency level.
 
@@ -225,7 +237,7 @@ def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> 
         for server, request in ours:
             alone[server.name] = sequential(server.name, request, **limits)
             if alone[server.name].error == TIMED_OUT:
-                wait_until_up(server, seconds=args.startup)
+                settle(server, args)
         done = list(alone.values())
         for clients in args.clients:
             for server, request in ours:
@@ -245,8 +257,7 @@ def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> 
                     )
                 )
                 if done[-1].error == TIMED_OUT:
-                    # the server may still be computing; wait so the next request is timed on an idle server
-                    wait_until_up(server, seconds=args.startup)
+                    settle(server, args)
         timings += done
         print(f"{name} ({load_average()}):")
         for server, _ in ours:
@@ -311,6 +322,7 @@ def stream_all(
     """The streamed rows on each server; where its query deadline cut them, again with it raised."""
     results = []
     for contestant, server in servers:
+        settle(server, args)
         has_deadline = contestant.deadline_setting is not None
         streamed = stream(server, args.stream_rows, timeout=args.timeout, deadline=has_deadline)
         results.append(streamed)
