@@ -8,7 +8,6 @@ into models. Labels that a query does not return are looked up once each.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -30,7 +29,7 @@ from api.models import (
 from graph.errors import NotFoundError
 from graph.kinds import node_kinds
 from graph.queries import load_query
-from graph.store import Row, Store, bind_values, inject_pattern, only_pinned
+from graph.store import Row, Store, bind_values, inject_pattern, only_pinned, values_block
 from graph.terms import local_id, python_value
 from ontology import ID
 
@@ -40,10 +39,6 @@ EXACT_TOTAL_UP_TO = 10_000
 (14 ms for the 23,000 positions of the busiest actor in a million triples), and past
 ten thousand a page's reader needs to know "more than ten thousand", not the exact number."""
 _KEY = re.compile(r"SELECT DISTINCT \?(\w+)")
-
-
-def _values(name: str, terms: Iterable[ox.NamedNode]) -> str:
-    return f"VALUES ?{name} {{ {' '.join(map(str, terms))} }}"
 
 
 @dataclass(frozen=True)
@@ -221,7 +216,11 @@ class Catalog:
         if not keys:
             return []
         order = {node.value: i for i, node in enumerate(keys)}
-        rows = self.store.select(inject_pattern(bind_values(load_query(name), pins), _values(key, keys)))
+        rows = self.store.select(
+            inject_pattern(
+                bind_values(load_query(name), pins), values_block(key, (node.value for node in keys))
+            )
+        )
         return sorted(rows, key=lambda row: order[row[key].value])  # type: ignore[union-attr]
 
     def position_window(self, *, limit: int, offset: int, **pins: ox.NamedNode | None) -> Window[Position]:
@@ -322,10 +321,7 @@ class Catalog:
     def lineage(self, clause: ox.NamedNode) -> list[ClauseChange]:
         """Every change on the line of drafts through ``clause``, followed both ways, oldest draft first."""
         keys = [row["change"] for row in self.store.rows("lineage", clause=clause)]
-        if not keys:
-            return []
-        rows = self.store.select(inject_pattern(load_query("clause-changes"), _values("change", keys)))  # type: ignore[arg-type]
-        found = [self._change(row) for row in rows]
+        found = [self._change(row) for row in self._described("clause-changes", "change", keys)]  # type: ignore[arg-type]
         return sorted(found, key=lambda c: (c.previous is None, c.draft.label, c.label))
 
     def documents(self, **pins: ox.NamedNode | None) -> list[Document]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from graph.queries import load_query
-from graph.store import Row, Store, inject_pattern
+from graph.store import Row, Store, inject_pattern, values_block
 from ontology import SG
 
 GROUPS = (SG.Actor, SG.Draft, SG.Clause)
@@ -46,10 +46,6 @@ def class_tree(store: Store) -> dict[str, Kind]:
     return {kind: Kind(kind, labels[kind], groups[kind], frozenset(ancestors[kind])) for kind in labels}
 
 
-def _values(name: str, terms: Iterable[str]) -> str:
-    return f"VALUES ?{name} {{ {' '.join(f'<{iri}>' for iri in terms)} }}"
-
-
 def node_kinds(
     store: Store, *, nodes: Iterable[ox.NamedNode] | None = None, groups: Iterable[ox.NamedNode] = GROUPS
 ) -> list[Row]:
@@ -64,12 +60,12 @@ def node_kinds(
     if not tree:
         return []
     if nodes is None:  # every node of these kinds: one index scan per class
-        query = inject_pattern(load_query("typed-nodes"), _values("type", tree))
+        query = inject_pattern(load_query("typed-nodes"), values_block("type", tree))
     else:  # some nodes: one lookup each (pinning the types too made Oxigraph join 2,000 nodes in 2.4 s)
         chosen = [node.value for node in nodes]
         if not chosen:
             return []
-        query = inject_pattern(load_query("typed-nodes"), _values("node", chosen))
+        query = inject_pattern(load_query("typed-nodes"), values_block("node", chosen))
     seen: dict[str, Row] = {}
     types: dict[str, set[str]] = {}
     for row in store.select(query):

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from graph.kinds import node_kinds
 from graph.queries import load_query
-from graph.store import Row, Store, inject_pattern, only_pinned
+from graph.store import Row, Store, inject_pattern, only_pinned, values_block
 from graph.terms import local_id, python_value
 
 GROUPS = {
@@ -77,10 +77,6 @@ def _plain(row: Row) -> dict[str, object]:
     return {name: python_value(term) for name, term in row.items()}
 
 
-def _values(name: str, terms: Iterable[str]) -> str:
-    return f"VALUES ?{name} {{ {' '.join(f'<{iri}>' for iri in terms)} }}"
-
-
 def _rows(store: Store, name: str, *, values: tuple[str, Iterable[str]] | None = None) -> list[Row]:
     """The rows of a named query, optionally for some values of one variable."""
     if values is None:
@@ -88,16 +84,16 @@ def _rows(store: Store, name: str, *, values: tuple[str, Iterable[str]] | None =
     terms = list(values[1])
     if not terms:
         return []
-    return store.select(inject_pattern(load_query(name), _values(values[0], terms)))
+    return store.select(inject_pattern(load_query(name), values_block(values[0], terms)))
 
 
 def _stance_keys(store: Store, scope: Scope, *, side: tuple[str, Iterable[str]] | None = None) -> list[Key]:
     """(position, actor, target) of every stance in the scope, or of those with one end among ``side``'s nodes."""
     query = only_pinned(load_query("stance-keys"), {"inDraft": scope.draft})
     if scope.actors:
-        query = inject_pattern(query, _values("actor", (actor.value for actor in scope.actors)))
+        query = inject_pattern(query, values_block("actor", (actor.value for actor in scope.actors)))
     if side is not None:
-        query = inject_pattern(query, _values(*side))
+        query = inject_pattern(query, values_block(*side))
     rows = store.select(query)
     return [(_iri(row, "position"), _iri(row, "actor"), _iri(row, "target")) for row in rows]
 

@@ -59,6 +59,15 @@ def only_pinned(query: str, pins: Mapping[str, Term | None]) -> str:
     return bind_values(kept, pins)
 
 
+def values_block(name: str, iris: Iterable[str]) -> str:
+    """``VALUES ?name { <iri> ... }``: one variable pinned to several IRIs (put first with :func:`inject_pattern`).
+
+    >>> values_block("s", ["http://e/a", "http://e/b"])
+    'VALUES ?s { <http://e/a> <http://e/b> }'
+    """
+    return f"VALUES ?{name} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
+
+
 def inject_pattern(query: str, pattern: str) -> str:
     """Put a graph pattern first in the query's first ``WHERE {`` group."""
     match = _FIRST_GROUP.search(query)
