@@ -47,6 +47,13 @@ def _index(timings: Iterable[Timing]) -> dict[tuple[str, str, str], Timing]:
     return {(t.contestant, t.request, t.mode): t for t in timings if t.latencies}
 
 
+def _why_none(t: Timing) -> str:
+    """Why a row has no latencies: an error, or every answer refused (503) or stopped (504)."""
+    if t.error:
+        return t.error
+    return f"no answer: {t.refused} refused with 503, {t.stopped} stopped with 504"
+
+
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.1f}"
 
@@ -69,7 +76,7 @@ def format_table(timings: list[Timing]) -> str:
     for t in _order(timings):
         if not t.latencies:
             lines.append(
-                f"{row_start(t.request, t.mode, t.contestant)} {'-':>10} {'-':>9} {'-':>7} {0:>5}  {t.error}"
+                f"{row_start(t.request, t.mode, t.contestant)} {'-':>10} {'-':>9} {'-':>7} {0:>5}  {_why_none(t)}"
             )
             continue
         base = baseline.get((t.request, t.mode))
@@ -99,7 +106,7 @@ def format_throughput(timings: list[Timing]) -> str:
     for t in _order(concurrent):
         start = row_start(t.request, t.mode, t.contestant)
         if not t.latencies or t.throughput is None:
-            lines.append(f"{start} {'-':>8} {'-':>10} {'-':>9} {'-':>9} {'-':>7} {0:>5}  {t.error}")
+            lines.append(f"{start} {'-':>8} {'-':>10} {'-':>9} {'-':>9} {'-':>7} {0:>5}  {_why_none(t)}")
             continue
         base = baseline.get((t.request, t.mode))
         ratio = t.throughput / base if base else None

@@ -267,13 +267,18 @@ def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> 
 
 
 def progress(timing: Timing) -> str:
-    if not timing.latencies:
-        return f"{timing.mode} {timing.error}"
-    text = f"{timing.mode} {timing.median * 1000:.1f} ms"
-    if timing.throughput is not None:
-        text += f" {timing.throughput:.1f}/s"
-    if timing.refused:
-        text += f" ({timing.refused} refused)"
+    text = timing.mode
+    if timing.latencies:
+        text += f" {timing.median * 1000:.1f} ms"
+        if timing.throughput is not None:
+            text += f" {timing.throughput:.1f}/s"
+    elif timing.error is None:
+        text += " no answer"
+    if timing.error:
+        text += f" {timing.error[:100]}"
+    for count, what in ((timing.refused, "refused"), (timing.stopped, "stopped at the deadline")):
+        if count:
+            text += f" ({count} {what})"
     return text
 
 
