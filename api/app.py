@@ -156,13 +156,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings = settings or Settings()
     app.state.on_write = _nothing_to_invalidate
-    # In front of another endpoint the data can change without a write through us, so nothing
-    # here could say when a cached answer or an ETag went stale: no cache there.
+    app.add_middleware(CompressMiddleware, minimum_size=1024, zstd=False)
+    # The cache sits outside compression, so a hit goes out as it was kept. In front of another
+    # endpoint the data can change without a write through us, so nothing here could say when a
+    # cached answer or an ETag went stale: no cache there.
     if settings.cache_bytes and not settings.endpoint:
         cache = ResultCache(max_bytes=settings.cache_bytes)
         app.state.on_write = cache.invalidate
         app.add_middleware(CachingMiddleware, cache=cache, cache_control=settings.cache_control)
-    app.add_middleware(CompressMiddleware, minimum_size=1024, zstd=False)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

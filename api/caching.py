@@ -3,7 +3,10 @@
 A read's answer depends only on the request and on the data, so its ETag is
 a hash of the data version (:class:`graph.result_cache.ResultCache`) and of
 what the request asks: method, path, query string, body, and the headers
-that choose the representation (Accept). A client that sends the ETag back
+that choose the representation (Accept, Accept-Encoding). The cache sits
+outside compression, so it keeps each answer as it was sent, compressed or
+not, and a hit is not compressed again (the 2 MB /api/graph took 28–35 ms
+from the cache when it was). A client that sends the ETag back
 gets ``304`` without the query running; a repeated request is answered from
 memory. Any acknowledged write bumps the data version, so neither can serve an
 answer from before it.
@@ -97,6 +100,7 @@ class CachingMiddleware:
             body.decode("utf-8", "replace"),
             _header(scope, b"accept"),
             _header(scope, b"content-type"),
+            _header(scope, b"accept-encoding"),
         )
         etag = f'"{key}"'
         validators = [(b"etag", etag.encode()), (b"cache-control", self.cache_control.encode())]
@@ -109,8 +113,9 @@ class CachingMiddleware:
             headers = [
                 (b"content-type", cached.media_type.encode()),
                 (b"content-length", str(len(cached.body)).encode()),
-                (b"vary", b"Accept"),
+                (b"vary", b"Accept, Accept-Encoding"),
                 (b"x-cache", b"hit"),
+                *([(b"content-encoding", cached.encoding.encode())] if cached.encoding else []),
                 *validators,
             ]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -127,7 +132,7 @@ class CachingMiddleware:
         version: str,
         validators: list[tuple[bytes, bytes]],
     ) -> None:
-        state: dict[str, object] = {"keep": False, "media_type": "", "parts": [], "size": 0}
+        state: dict[str, object] = {"keep": False, "media_type": "", "encoding": "", "parts": [], "size": 0}
 
         async def send_and_copy(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -139,8 +144,9 @@ class CachingMiddleware:
                 if message["status"] == 200:
                     headers += validators
                     state["keep"] = scope["method"] != "HEAD"
-                    state["media_type"] = next(
-                        (v.decode("latin-1") for k, v in headers if k.lower() == b"content-type"), ""
+                    state["media_type"], state["encoding"] = (
+                        next((v.decode("latin-1") for k, v in headers if k.lower() == name), "")
+                        for name in (b"content-type", b"content-encoding")
                     )
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and state["keep"]:
@@ -154,7 +160,8 @@ class CachingMiddleware:
                     state["parts"].append(chunk)  # type: ignore[attr-defined]
                     if not message.get("more_body", False):
                         body = b"".join(state["parts"])  # type: ignore[arg-type]
-                        self.cache.put(key, CachedAnswer(str(state["media_type"]), body), version=version)
+                        answer = CachedAnswer(str(state["media_type"]), body, str(state["encoding"]))
+                        self.cache.put(key, answer, version=version)
             await send(message)
 
         await self.app(scope, receive, send_and_copy)

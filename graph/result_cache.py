@@ -20,6 +20,7 @@ from dataclasses import dataclass
 class CachedAnswer:
     media_type: str
     body: bytes
+    encoding: str = ""  # the Content-Encoding the body is in ("" when not compressed)
 
 
 class ResultCache:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import threading
 from collections.abc import Callable
@@ -10,6 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 import brotli
 import httpx
 import pytest
+
+from api.app import create_app
+from api.settings import Settings
 
 TOKEN = "caching-test-token-0123456789"
 LABELS = (
@@ -136,3 +140,31 @@ def test_a_big_select_streams_and_the_client_can_stop_early(serve: Callable[...,
     assert received > 2_000_000
     with httpx.Client(base_url=url, timeout=30) as client:  # the server is still fine
         assert client.get("/api/stats").status_code == 200
+
+
+def test_a_compressed_answer_is_kept_compressed_and_sent_again_as_is() -> None:
+    """The cache keeps what went out (compressed), so a hit is not compressed again;
+    each encoding is its own representation, with its own ETag."""
+
+    async def scenario() -> tuple[list[httpx.Response], int, int]:
+        app = create_app(Settings(cache_bytes=8 * 1024 * 1024))
+        cache = app.state.on_write.__self__  # the ResultCache the write hook invalidates
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                responses = [
+                    await client.get("/api/graph", headers={"Accept-Encoding": encoding})
+                    for encoding in ("br", "br")
+                ]
+                kept_after_br = cache.size_bytes
+                responses.append(await client.get("/api/graph", headers={"Accept-Encoding": "identity"}))
+        return responses, kept_after_br, len(responses[2].content)
+
+    (first, again, plain), kept, plain_size = asyncio.run(scenario())
+    assert first.headers["content-encoding"] == again.headers["content-encoding"] == "br"
+    assert again.headers["x-cache"] == "hit" and first.headers.get("x-cache") != "hit"
+    assert again.content == first.content == plain.content  # httpx decodes: the same JSON each time
+    assert kept < plain_size / 3, "the cache holds the brotli bytes, not the JSON"
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["etag"] != first.headers["etag"] == again.headers["etag"]
+    assert "Accept-Encoding" in again.headers["vary"]
