@@ -31,7 +31,7 @@ from graph.kinds import node_kinds
 from graph.queries import load_query
 from graph.store import Row, Store, bind_values, inject_pattern, only_pinned, values_block
 from graph.terms import local_id, python_value
-from ontology import ID
+from ontology import ID, SG
 
 T = TypeVar("T")
 EXACT_TOTAL_UP_TO = 10_000
@@ -180,11 +180,24 @@ class Catalog:
                 return ox.NamedNode(iri)
         return None
 
+    def _kind_pin(self, group: ox.NamedNode, name: str | None) -> tuple[bool, ox.NamedNode | None]:
+        """Whether a list filtered by kind ``name`` can hold anything, and the class to pin (none: no filter).
+
+        An unknown kind matches nothing, as the API promises.
+        """
+        if not name:
+            return True, None
+        pinned = self.kind(group, name)
+        return pinned is not None, pinned
+
     def node_window(
-        self, group: ox.NamedNode, *, limit: int, offset: int, kind: ox.NamedNode | None = None
+        self, group: ox.NamedNode, *, limit: int, offset: int, kind: str | None = None
     ) -> Window[Actor]:
-        """A page of actors, drafts or clauses (``group``) by label; pin ``kind`` to keep one kind."""
-        keys, total, exact = self._window("node-keys", limit=limit, offset=offset, group=group, kind=kind)
+        """A page of actors, drafts or clauses (``group``) by label; ``kind`` (a class name) keeps one kind."""
+        known, pinned = self._kind_pin(group, kind)
+        if not known:
+            return Window([], 0)
+        keys, total, exact = self._window("node-keys", limit=limit, offset=offset, group=group, kind=pinned)
         order = {key.value: i for i, key in enumerate(keys)}
         rows = node_kinds(self.store, nodes=keys, groups=[group])
         rows.sort(key=lambda row: order[str(python_value(row["node"]))])
@@ -195,11 +208,12 @@ class Catalog:
         keys, total, exact = self._window("clause-keys", limit=limit, offset=offset, draft=draft)
         return Window([self._clause(row) for row in self._described("clauses", "clause", keys)], total, exact)
 
-    def document_window(
-        self, *, limit: int, offset: int, kind: ox.NamedNode | None = None
-    ) -> Window[Document]:
-        """A page of documents by label; pin ``kind`` (a class under sg:Document) to keep one kind."""
-        keys, total, exact = self._window("document-keys", limit=limit, offset=offset, kind=kind)
+    def document_window(self, *, limit: int, offset: int, kind: str | None = None) -> Window[Document]:
+        """A page of documents by label; ``kind`` (a class name under sg:Document) keeps one kind."""
+        known, pinned = self._kind_pin(SG.Document, kind)
+        if not known:
+            return Window([], 0)
+        keys, total, exact = self._window("document-keys", limit=limit, offset=offset, kind=pinned)
         described = self._described("documents", "document", keys)
         return Window([self._document(rows) for rows in _group(described, "document")], total, exact)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import Path, Query, Request
 
-from api.catalog import Catalog, Window
+from api.catalog import Catalog
 from api.dependencies import CatalogDep
 from api.models import ChangeKind, ClauseChange, Document, DocumentDetail, DocumentDiff, Page, Ref
 from api.pagination import PageDep, page_of
@@ -30,12 +30,7 @@ def list_documents(
     ] = None,
 ) -> Page[Document]:
     """Every document, by label. An unknown kind matches nothing."""
-    pinned_kind = catalog.kind(SG.Document, kind) if kind else None
-    if kind and pinned_kind is None:
-        return page_of(request, Window([], 0), page)
-    return page_of(
-        request, catalog.document_window(limit=page.limit, offset=page.offset, kind=pinned_kind), page
-    )
+    return page_of(request, catalog.document_window(limit=page.limit, offset=page.offset, kind=kind), page)
 
 
 @router.get("/{id}", response_model=DocumentDetail)
