@@ -85,13 +85,6 @@ class CachingMiddleware:
         elif method not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        query_text = unquote_plus(scope["query_string"].decode("latin-1")) + unquote_plus(
-            body.decode("utf-8", "replace")
-        )
-        if _VOLATILE.search(query_text):
-            await self.app(scope, receive, send)
-            return
-
         version = self.cache.version
         key = self.cache.key(
             method,
@@ -104,11 +97,15 @@ class CachingMiddleware:
         )
         etag = f'"{key}"'
         validators = [(b"etag", etag.encode()), (b"cache-control", self.cache_control.encode())]
+        # Only answers that passed the volatility check below are ever kept, so a hit needs no check.
+        cached = self.cache.get(key)
+        if cached is None and _volatile(scope, body):
+            await self.app(scope, receive, send)
+            return
         if _matches(_header(scope, b"if-none-match"), etag):
             await send({"type": "http.response.start", "status": 304, "headers": validators})
             await send({"type": "http.response.body", "body": b""})
             return
-        cached = self.cache.get(key)
         if cached is not None:
             headers = [
                 (b"content-type", cached.media_type.encode()),
@@ -165,6 +162,14 @@ class CachingMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_and_copy)
+
+
+def _volatile(scope: Scope, body: bytes) -> bool:
+    """Whether the request's SPARQL may answer differently without a write (``NOW()``, ``RAND()``...)."""
+    text = unquote_plus(scope["query_string"].decode("latin-1")) + unquote_plus(
+        body.decode("utf-8", "replace")
+    )
+    return _VOLATILE.search(text) is not None
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 HTML = "text/html"
+REMEMBERED_ACCEPT_HEADERS = 1024
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,21 @@ class FormatTable:
     def __init__(self, media_types: Mapping[str, Format], names: Mapping[str, Format]) -> None:
         self.media_types = dict(media_types)
         self.names = dict(names)
+        self._negotiated: dict[str | None, Format | None] = {}
 
     def negotiate(self, accept: str | None) -> Format | None:
-        """The format for an ``Accept`` header, or ``None`` if it accepts none of ours."""
+        """The format for an ``Accept`` header, or ``None`` if it accepts none of ours.
+
+        Clients send the same few headers over and over, so answers are remembered
+        (up to :data:`REMEMBERED_ACCEPT_HEADERS`; parsing one took ~0.05 ms a request).
+        """
+        if accept in self._negotiated:
+            return self._negotiated[accept]
         choice = best_match(accept, list(self.media_types))
-        return None if choice is None else self.media_types[choice]
+        chosen = None if choice is None else self.media_types[choice]
+        if len(self._negotiated) < REMEMBERED_ACCEPT_HEADERS:
+            self._negotiated[accept] = chosen
+        return chosen
 
     def negotiate_with(self, accept: str | None, extra: Sequence[str]) -> Format | str | None:
         """Like :meth:`negotiate`, with ``extra`` offers (like HTML) that come back as their media type."""

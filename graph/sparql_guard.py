@@ -29,6 +29,11 @@ _TOKEN = re.compile(
 )
 
 
+# Neither keyword can appear without one of these substrings; most queries have neither, and
+# skipping the lexer for them saved ~0.1 ms of a millisecond query's ~2 ms of Python.
+_MAYBE_REMOTE = re.compile(r"service|load", re.IGNORECASE)
+
+
 class RemoteAccessError(StancegraphError):
     """The query or update asks the server to fetch another address."""
 
@@ -47,6 +52,8 @@ def remote_calls(text: str) -> list[RemoteCall]:
     >>> remote_calls('SELECT ?service WHERE { ?service a <urn:x:LOAD> } # LOAD <x>')
     []
     """
+    if not _MAYBE_REMOTE.search(text):
+        return []
     tokens = [(match.lastgroup, match.group()) for match in _TOKEN.finditer(text)]
     tokens = [(kind, value) for kind, value in tokens if kind != "comment"]
     calls = []
