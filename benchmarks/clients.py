@@ -1,4 +1,4 @@
-"""Concurrent HTTP clients for throughput: threads in several processes, all busy for one window.
+"""Python HTTP clients for throughput, where wrk is not installed: threads in several processes.
 
 One Python process sending requests from many threads is held back by its
 GIL (httpx spends a few hundred microseconds of Python per request), so on a
@@ -22,15 +22,14 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 import httpx
 
-from benchmarks.measure import TIMED_OUT, Request, Timing, warm_up
-from benchmarks.procfs import cpu_seconds, machine_busy_seconds
+from benchmarks.measure import Request
+from benchmarks.throughput import Load, Meter, Outcome
 
 REFUSED_PAUSE = 0.1  # seconds a client waits after a 503 before its next request
 START_DELAY = 0.02  # seconds between "go" and the common start, so every process has heard it
@@ -45,28 +44,6 @@ class Task:
     iterations: int
     budget: float  # seconds from the common start; time.monotonic() is system-wide on Linux
     timeout: float
-
-
-@dataclass
-class Outcome:
-    """What the clients of one or more processes saw."""
-
-    latencies: list[float] = field(default_factory=list)  # successful answers, seconds
-    refused: int = 0  # 503: the server's queue was full
-    stopped: int = 0  # 504: the server's query deadline
-    timed_out: int = 0  # no answer within the client's timeout
-    failures: list[str] = field(default_factory=list)  # anything else, one per client that stopped
-    last_answer: float = 0.0  # time.monotonic() of the last response
-    cpu_seconds: float = 0.0  # the client processes' CPU time from the start
-
-    def merge(self, other: Outcome) -> None:
-        self.latencies += other.latencies
-        self.refused += other.refused
-        self.stopped += other.stopped
-        self.timed_out += other.timed_out
-        self.failures += other.failures
-        self.last_answer = max(self.last_answer, other.last_answer)
-        self.cpu_seconds += other.cpu_seconds
 
 
 class _Gate:
@@ -163,32 +140,17 @@ def _serve(connection: Connection) -> None:
         connection.send(_run_task(task, connection))
 
 
-@dataclass
-class Load:
-    """A concurrent run's result: what the clients saw and how long it took."""
-
-    outcome: Outcome
-    started: float
-    elapsed: float  # from the common start to the last answer
-    wall: float = 0.0  # from the common start until every client process had reported
-    usage: tuple[float, ...] = ()  # what the meter read over the same time (end minus start)
-
-    @property
-    def throughput(self) -> float:
-        """Successful answers per second."""
-        return len(self.outcome.latencies) / self.elapsed if self.elapsed > 0 else 0.0
-
-    @property
-    def error(self) -> str | None:
-        if self.outcome.failures:
-            return self.outcome.failures[0]
-        return TIMED_OUT if self.outcome.timed_out else None
-
-
 class ClientPool:
-    """Long-lived client processes (spawned once, as starting Python costs a fraction of a second)."""
+    """Long-lived client processes (spawned once, as starting Python costs a fraction of a second).
 
-    def __init__(self, processes: int) -> None:
+    Each client stops after ``iterations`` answers or ``budget`` seconds,
+    finishing the request it has in flight; ``timeout`` bounds one request.
+    """
+
+    abandons_requests = False
+
+    def __init__(self, processes: int, *, iterations: int, budget: float, timeout: float) -> None:
+        self.iterations, self.budget, self.timeout = iterations, budget, timeout
         context = multiprocessing.get_context("spawn")
         self._connections: list[Connection] = []
         self._processes: list[Any] = []
@@ -207,24 +169,19 @@ class ClientPool:
     def size(self) -> int:
         return len(self._processes)
 
-    def load(
-        self,
-        request: Request,
-        *,
-        clients: int,
-        iterations: int,
-        budget: float,
-        timeout: float,
-        meter: Callable[[], tuple[float, ...]] | None = None,
-    ) -> Load:
-        """``clients`` clients, spread over the processes, each sending ``request`` until done or ``budget`` s pass.
+    @property
+    def description(self) -> str:
+        return f"python (httpx clients in {self.size} processes, each stops after {self.iterations} answers or {self.budget:g} s)"
+
+    def load(self, request: Request, *, clients: int, meter: Meter | None = None) -> Load:
+        """``clients`` clients, spread over the processes, each sending ``request`` until done or the budget is spent.
 
         ``meter`` (CPU counters, say) is read at the common start and once every client has reported.
         """
         shares = [clients // self.size + (index < clients % self.size) for index in range(self.size)]
         busy = [(conn, share) for conn, share in zip(self._connections, shares, strict=True) if share]
         for connection, share in busy:
-            connection.send(Task(request, share, iterations, budget, timeout))
+            connection.send(Task(request, share, self.iterations, self.budget, self.timeout))
         for connection, _ in busy:
             if connection.recv() != "ready":
                 raise RuntimeError("a client process did not get ready")
@@ -238,7 +195,7 @@ class ClientPool:
             outcome.merge(connection.recv())
         usage = tuple(end - start for end, start in zip(meter(), before, strict=True)) if meter else ()
         wall = time.monotonic() - start_at
-        return Load(outcome, start_at, max(0.0, outcome.last_answer - start_at), wall, usage)
+        return Load(outcome, max(0.0, outcome.last_answer - start_at), wall, usage)
 
     def close(self) -> None:
         for connection in self._connections:
@@ -259,46 +216,3 @@ class ClientPool:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def concurrent(
-    pool: ClientPool,
-    contestant: str,
-    request: Request,
-    *,
-    clients: int,
-    iterations: int,
-    budget: float,
-    timeout: float,
-    server_pid: int | None = None,
-    note: str | None = None,
-) -> Timing:
-    """``clients`` concurrent clients on ``request``: latencies, throughput, refusals, CPU used.
-
-    ``note``: what the request answered on a warm-up already done (else one is done here).
-    """
-    timing = Timing(contestant, request.name, f"{clients} clients", clients=clients)
-    if note is None:
-        with httpx.Client(timeout=timeout) as client:
-            timing.error, note = warm_up(request, client)
-    timing.note = note
-    if timing.error is not None:
-        return timing
-
-    def meter() -> tuple[float, ...]:
-        return (machine_busy_seconds(), *(cpu_seconds(server_pid) if server_pid else ()))
-
-    load = pool.load(
-        request, clients=clients, iterations=iterations, budget=budget, timeout=timeout, meter=meter
-    )
-    timing.latencies = load.outcome.latencies
-    timing.elapsed = load.elapsed
-    timing.refused, timing.stopped = load.outcome.refused, load.outcome.stopped
-    timing.error = load.error
-    if load.wall > 0:
-        timing.client_cores = load.outcome.cpu_seconds / load.wall
-        if server_pid:
-            machine, tree, main = (used / load.wall for used in load.usage)
-            timing.server_cores, timing.server_main_cores = tree, main
-            timing.other_cores = max(0.0, machine - tree - timing.client_cores)
-    return timing

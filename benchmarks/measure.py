@@ -1,4 +1,4 @@
-"""Timing HTTP requests, bounded in count and in time (concurrent clients: :mod:`benchmarks.clients`).
+"""Timing HTTP requests, bounded in count and in time (concurrent clients: :mod:`benchmarks.throughput`).
 
 Every request is checked (HTTP 200) on a warm-up call before it is timed, so a
 contestant that answers fast with an error cannot win.
@@ -29,28 +29,49 @@ class Request:
     query: str | None = None
     accept: str = "application/json"
 
-    def send(self, client: httpx.Client) -> httpx.Response:
+    def build(self, client: httpx.Client) -> httpx.Request:
+        """The request exactly as ``client`` sends it (method, URL, every header, body), for wrk to repeat."""
         headers = {"Accept": self.accept}
         if self.query is None:
-            return client.get(self.url, headers=headers)
-        return client.post(self.url, data={"query": self.query}, headers=headers)
+            return client.build_request("GET", self.url, headers=headers)
+        return client.build_request("POST", self.url, data={"query": self.query}, headers=headers)
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        return client.send(self.build(client))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What wrk reports instead of each latency: its answers counted by status, its own percentiles.
+
+    wrk keeps one latency histogram for every answer, whatever its status, so
+    ``median`` and ``p99`` are over ``answers`` (503s and 504s included), and
+    throughput counts only the ``successes``.
+    """
+
+    successes: int  # 200 answers
+    answers: int  # answers of any status, which the percentiles are over
+    median: float  # seconds
+    p99: float
 
 
 @dataclass
 class Timing:
     """Latencies of one request on one contestant in one mode, or why there are none.
 
-    Concurrent modes also have ``elapsed`` (from the common start to the last
-    answer, so ``throughput`` is answers per second with every client busy),
-    the answers the server refused (503) or stopped at its deadline (504), and
-    the CPU the server's process tree, the clients and the rest of the machine
-    used meanwhile, in cores.
+    Concurrent modes also have ``elapsed`` (the window the answers are
+    counted over, so ``throughput`` is answers per second with every client
+    busy), the answers the server refused (503) or stopped at its deadline
+    (504), and the CPU the server's process tree, the clients and the rest of
+    the machine used meanwhile, in cores. A run by wrk has a ``summary``
+    instead of ``latencies``.
     """
 
     contestant: str
     request: str
     mode: str
-    latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # each 200 answer's, seconds
+    summary: Summary | None = None
     error: str | None = None
     note: str = ""
     clients: int = 1
@@ -63,11 +84,21 @@ class Timing:
     other_cores: float | None = None  # everything else on the machine meanwhile
 
     @property
+    def successes(self) -> int:
+        """200 answers: what ``throughput`` counts and the tables' ``n``."""
+        return len(self.latencies) if self.summary is None else self.summary.successes
+
+    @property
+    def tail_covers_errors(self) -> bool:
+        """The percentiles time 503s or 504s too (wrk's do, when there were any), not only 200s."""
+        return self.summary is not None and self.summary.answers > self.summary.successes
+
+    @property
     def throughput(self) -> float | None:
         """Successful answers per second over the whole concurrent run (``None`` when sequential)."""
         if self.elapsed is None or self.elapsed <= 0:
             return None
-        return len(self.latencies) / self.elapsed
+        return self.successes / self.elapsed
 
     @property
     def failed(self) -> bool:
@@ -76,11 +107,13 @@ class Timing:
 
     @property
     def median(self) -> float:
-        return statistics.median(self.latencies)
+        return statistics.median(self.latencies) if self.summary is None else self.summary.median
 
     @property
     def p99(self) -> float:
-        """Nearest-rank 99th percentile (with fewer than 100 samples, the slowest)."""
+        """Nearest-rank 99th percentile (with fewer than 100 samples, the slowest); wrk's is nearest-rank too."""
+        if self.summary is not None:
+            return self.summary.p99
         ordered = sorted(self.latencies)
         return ordered[math.ceil(0.99 * len(ordered)) - 1]
 

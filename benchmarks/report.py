@@ -44,14 +44,19 @@ def _order(timings: Iterable[Timing]) -> list[Timing]:
 
 
 def _index(timings: Iterable[Timing]) -> dict[tuple[str, str, str], Timing]:
-    return {(t.contestant, t.request, t.mode): t for t in timings if t.latencies}
+    return {(t.contestant, t.request, t.mode): t for t in timings if t.successes}
 
 
 def _why_none(t: Timing) -> str:
-    """Why a row has no latencies: an error, or every answer refused (503) or stopped (504)."""
+    """Why a row has no successful answer: an error, or every answer refused (503) or stopped (504)."""
     if t.error:
         return t.error
     return f"no answer: {t.refused} refused with 503, {t.stopped} stopped with 504"
+
+
+def _tail_note(t: Timing) -> str:
+    """Said on a row whose p50 and p99 also time refused or stopped answers (wrk's)."""
+    return " (p50 and p99 include the 503s and 504s)" if t.tail_covers_errors else ""
 
 
 def _ms(seconds: float | None) -> str:
@@ -68,13 +73,13 @@ def format_loads(results: list[LoadResult]) -> str:
 
 def format_table(timings: list[Timing]) -> str:
     """Median, p99 and the ratio of medians to oxigraph serve on the same request and mode."""
-    baseline = {(t.request, t.mode): t.median for t in timings if t.contestant == BASELINE and t.latencies}
+    baseline = {(t.request, t.mode): t.median for t in timings if t.contestant == BASELINE and t.successes}
     lines = _header(
         "latency (ms; ratio: median / oxigraph serve's median, lower is better)",
         f"{'median ms':>10} {'p99 ms':>9} {'ratio':>7} {'n':>5}  answer",
     )
     for t in _order(timings):
-        if not t.latencies:
+        if not t.successes:
             lines.append(
                 f"{row_start(t.request, t.mode, t.contestant)} {'-':>10} {'-':>9} {'-':>7} {0:>5}  {_why_none(t)}"
             )
@@ -86,26 +91,32 @@ def format_table(timings: list[Timing]) -> str:
             answer += f" ({t.refused} refused with 503, {t.stopped} stopped with 504)"
         lines.append(
             f"{row_start(t.request, t.mode, t.contestant)} {t.median * 1000:>10.1f} {t.p99 * 1000:>9.1f}"
-            f" {ratio:>7} {len(t.latencies):>5}  {answer}"
+            f" {ratio:>7} {t.successes:>5}  {answer}{_tail_note(t)}"
         )
     return "\n".join(lines)
 
 
-def format_throughput(timings: list[Timing]) -> str:
-    """Requests per second with every client busy, its ratio to oxigraph serve, and the tail."""
+def format_throughput(timings: list[Timing], generator: str) -> str:
+    """Requests per second with every client busy, its ratio to oxigraph serve, and the tail.
+
+    ``generator`` names the load generator: its CPU is the clients column, and
+    it decides what the percentiles are over.
+    """
     concurrent = [t for t in timings if t.elapsed is not None or t.mode != "sequential"]
     baseline = {(t.request, t.mode): t.throughput for t in concurrent if t.contestant == BASELINE}
     lines = _header(
-        f"throughput (every client busy; targets: >= {THROUGHPUT_TARGET:g}x oxigraph serve's req/s,"
-        f" p99 <= {TAIL_TARGET:g}x p50; 503: refused, 504: stopped at the deadline;"
-        " cores: CPU used by the server's process tree, by its main process, by the clients, and by"
-        " everything else on the machine)",
+        f"throughput (every client busy; load generator: {generator};"
+        f" targets: >= {THROUGHPUT_TARGET:g}x oxigraph serve's req/s, p99 <= {TAIL_TARGET:g}x p50;"
+        " req/s and n: 200 answers; p50 and p99: of the 200 answers, or of every answer where a row says"
+        " so (wrk times 503s and 504s too); 503: refused, 504: stopped at the deadline;"
+        " cores: CPU used by the server's process tree, by its main process, by the load generator,"
+        " and by everything else on the machine)",
         f"{'req/s':>8} {'x oxigraph':>10} {'p50 ms':>9} {'p99 ms':>9} {'p99/p50':>7} {'n':>5}"
         f" {'503':>5} {'504':>4} {'server cores':>12} {'main':>5} {'clients':>7} {'other':>5}  targets",
     )
     for t in _order(concurrent):
         start = row_start(t.request, t.mode, t.contestant)
-        if not t.latencies or t.throughput is None:
+        if not t.successes or t.throughput is None:
             lines.append(f"{start} {'-':>8} {'-':>10} {'-':>9} {'-':>9} {'-':>7} {0:>5}  {_why_none(t)}")
             continue
         base = baseline.get((t.request, t.mode))
@@ -120,13 +131,14 @@ def format_throughput(timings: list[Timing]) -> str:
         targets = "-" if t.contestant == BASELINE else ("missed: " + ", ".join(missed) if missed else "met")
         if t.error:
             targets += f" ({t.error})"
+        targets += _tail_note(t)
         server, main, client, other = (
             "-" if cores is None else f"{cores:.2f}"
             for cores in (t.server_cores, t.server_main_cores, t.client_cores, t.other_cores)
         )
         lines.append(
             f"{start} {t.throughput:>8.1f} {'-' if ratio is None else f'{ratio:.2f}':>10}"
-            f" {t.median * 1000:>9.1f} {t.p99 * 1000:>9.1f} {tail:>7.1f} {len(t.latencies):>5}"
+            f" {t.median * 1000:>9.1f} {t.p99 * 1000:>9.1f} {tail:>7.1f} {t.successes:>5}"
             f" {t.refused:>5} {t.stopped:>4} {server:>12} {main:>5} {client:>7} {other:>5}  {targets}"
         )
     return "\n".join(lines)
@@ -139,7 +151,7 @@ def format_repeats(timings: list[Timing]) -> str:
         f"repeated query (median ms; speedup: oxigraph serve's median / {CACHED}'s, target >= {REPEAT_TARGET:g}x)",
         f"{'oxigraph serve':>14} {'stancegraph':>11} {'cached':>8} {'speedup':>8}  target",
     )
-    for t in _order(t for t in timings if t.contestant == CACHED and t.latencies):
+    for t in _order(t for t in timings if t.contestant == CACHED and t.successes):
         base = index.get((BASELINE, t.request, t.mode))
         if base is None:
             continue
@@ -162,7 +174,7 @@ def format_executors(timings: list[Timing]) -> str:
         f"{'processes ms':>12} {'threads ms':>10} {'ratio':>6} {'processes/s':>11} {'threads/s':>9}"
         f" {'ratio':>6} {'503 p/t':>9}",
     )
-    for t in _order(t for t in timings if t.contestant == THREADS and t.latencies):
+    for t in _order(t for t in timings if t.contestant == THREADS and t.successes):
         processes = index.get((PROCESSES, t.request, t.mode))
         if processes is None:
             continue

@@ -3,12 +3,14 @@
     python -m benchmarks.run                    # about one million triples
     python -m benchmarks.run --triples 100000   # smaller
     python -m benchmarks.run --clients 8,32,64  # concurrency levels (default 8,32)
-    python -m benchmarks.run --smoke            # tiny data, one iteration, about a minute
+    python -m benchmarks.run --smoke            # tiny data, one iteration, a few minutes
+    python -m benchmarks.run --load-generator python   # Python clients even where wrk is installed
 
 It prints the machine, the load times and peak memory, then tables, each
 contestant measured against `oxigraph serve` in the same run: median and p99
 latencies, sequential and at each concurrency level; throughput with every
-client busy (requests per second, p50, p99, p99/p50); a repeated query against
+client busy (requests per second, p50, p99, p99/p50; the clients are wrk's
+where it is installed, see benchmarks.throughput); a repeated query against
 the cache; the worker-process executor against the thread executor; and a
 streamed million rows (time to first byte, total time, the server's memory
 growth). All contestants are up at once, but only one is sent requests at a
@@ -39,7 +41,8 @@ import pyoxigraph as ox
 if __package__ in (None, ""):  # run as `python benchmarks/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.clients import ClientPool, concurrent
+from benchmarks import wrk
+from benchmarks.clients import ClientPool
 from benchmarks.contestants import (
     CONTESTANTS,
     Contestant,
@@ -65,6 +68,7 @@ from benchmarks.report import (
     stream_problems,
 )
 from benchmarks.stream import StreamResult, stream
+from benchmarks.throughput import LoadGenerator, concurrent
 from graph.synth import write_synthetic
 from graph.validation import vocabulary_quads
 
@@ -96,7 +100,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--triples", type=int, default=1_000_000, help="about how many triples to generate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--iterations", type=int, default=50, help="timed requests per query, sequentially and per client"
+        "--iterations",
+        type=int,
+        default=50,
+        help="timed requests per query, sequentially (and per client with the python load generator)",
     )
     parser.add_argument(
         "--clients",
@@ -108,14 +115,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--client-processes",
         type=int,
         default=os.cpu_count() or 2,
-        help="processes the concurrent clients are spread over, so the client's GIL is not the limit"
-        " (default: one per core)",
+        help="with the python load generator: processes the clients are spread over, so the client's GIL"
+        " is not the limit (default: one per core)",
+    )
+    parser.add_argument(
+        "--load-generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="what keeps the concurrent clients busy: wrk (C, a few microseconds a request), or Python"
+        " httpx clients (most of a core on a small machine); auto: wrk if it is installed",
     )
     parser.add_argument(
         "--budget",
         type=float,
         default=30.0,
-        help="seconds at most per query and mode (the window of a concurrent run)",
+        help="seconds at most per query and mode (the window of a concurrent run; wrk runs all of it)",
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds at most per request")
     parser.add_argument(
@@ -137,10 +151,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny data and one iteration: does it all run?")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.triples, args.iterations, args.budget, args.timeout, args.startup = 5_000, 1, 5.0, 20.0, 30.0
+        args.triples, args.iterations, args.budget, args.timeout, args.startup = 5_000, 1, 1.0, 20.0, 30.0
         args.clients = SMOKE_CLIENTS
     if args.client_processes < 1:
         parser.error("--client-processes must be at least 1")
+    if args.load_generator == "wrk" and wrk.installed() is None:
+        parser.error("--load-generator wrk: wrk is not installed (apt-get install wrk)")
     return args
 
 
@@ -221,21 +237,33 @@ def settle(server: Server, args: argparse.Namespace) -> None:
         print(f"  {server.name}: {took} {waited or args.startup:.0f} s")
 
 
-def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> list[Timing]:
+def load_generator(args: argparse.Namespace, stack: ExitStack) -> LoadGenerator:
+    """wrk where it is installed (unless told otherwise), else Python clients in processes of their own."""
+    program = wrk.installed() if args.load_generator != "python" else None
+    if program is not None:
+        return wrk.Wrk(program, budget=args.budget, timeout=args.timeout)
+    pool = ClientPool(
+        args.client_processes, iterations=args.iterations, budget=args.budget, timeout=args.timeout
+    )
+    return stack.enter_context(pool)
+
+
+def bench(servers: list[Server], args: argparse.Namespace, generator: LoadGenerator) -> list[Timing]:
     """Every request on every server, first from one client and then at each concurrency level.
 
     The servers take turns on each request and mode, so that a change in what
     else the machine is doing touches every contestant alike.
     """
     timings = []
-    limits = {"iterations": args.iterations, "budget": args.budget, "timeout": args.timeout}
     plans = {server.name: {request.name: request for request in requests_for(server)} for server in servers}
     names = list(dict.fromkeys(name for plan in plans.values() for name in plan))
     for name in names:
         ours = [(server, plans[server.name][name]) for server in servers if name in plans[server.name]]
         alone: dict[str, Timing] = {}
         for server, request in ours:
-            alone[server.name] = sequential(server.name, request, **limits)
+            alone[server.name] = sequential(
+                server.name, request, iterations=args.iterations, budget=args.budget, timeout=args.timeout
+            )
             if alone[server.name].error == TIMED_OUT:
                 settle(server, args)
         done = list(alone.values())
@@ -247,13 +275,13 @@ def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> 
                     continue
                 done.append(
                     concurrent(
-                        pool,
+                        generator,
                         server.name,
                         request,
                         clients=clients,
+                        timeout=args.timeout,
                         server_pid=server.pid,
                         note=alone[server.name].note,
-                        **limits,
                     )
                 )
                 if done[-1].error == TIMED_OUT:
@@ -268,7 +296,7 @@ def bench(servers: list[Server], args: argparse.Namespace, pool: ClientPool) -> 
 
 def progress(timing: Timing) -> str:
     text = timing.mode
-    if timing.latencies:
+    if timing.successes:
         text += f" {timing.median * 1000:.1f} ms"
         if timing.throughput is not None:
             text += f" {timing.throughput:.1f}/s"
@@ -350,14 +378,19 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     remove_stores(workdir)
     loads = [measure(way, data, workdir, timeout=args.startup) for way in WAYS]
     print(format_loads(loads))
-    print(f"concurrent clients: {', '.join(map(str, args.clients))}, in {args.client_processes} processes")
     problems: list[str] = []
-    with ClientPool(args.client_processes) as pool, ExitStack() as stack:
+    with ExitStack() as stack:
+        generator = load_generator(args, stack)
+        print(
+            f"concurrent clients: {', '.join(map(str, args.clients))}; load generator: {generator.description}"
+        )
         servers = start_all(args, workdir, stack, problems)
-        timings = bench([server for _, server in servers], args, pool)
+        timings = bench([server for _, server in servers], args, generator)
         streams = stream_all(servers, args, workdir)
     print()
-    for table in (format_table, format_throughput, format_repeats, format_executors):
+    print(format_table(timings), end="\n\n")
+    print(format_throughput(timings, generator.description), end="\n\n")
+    for table in (format_repeats, format_executors):
         print(table(timings), end="\n\n")
     print(format_streams(streams, args.stream_rows), end="\n\n")
     print(f"at the end: {load_average()}")
