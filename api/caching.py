@@ -12,15 +12,20 @@ memory. Any acknowledged write bumps the data version, so neither can serve an
 answer from before it.
 
 Answers stream through untouched while a copy is kept (up to the entry
-limit), so caching never delays the first byte. Requests whose answer can
+limit), so caching never delays the first byte. Identical requests that
+arrive while the first is still being answered wait for it and share its
+reply instead of running the query again. ``X-Cache`` says which a reply
+was: ``miss`` (computed), ``hit`` (from the cache) or ``shared``. Requests whose answer can
 change without a write (SPARQL's ``NOW()``, ``RAND()``, ``UUID()``,
 ``STRUUID()``, ``BNODE()``) and writes themselves are passed through.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,6 +66,7 @@ class CachingMiddleware:
         self.cache_control = cache_control
         self.paths = tuple(paths)
         self.exclude = tuple(exclude)  # answers that set their own validators (content-hashed files)
+        self._in_flight: dict[str, asyncio.Future[_Reply | None]] = {}  # by cache key: see _answer_once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -118,7 +124,41 @@ class CachingMiddleware:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if method == "HEAD" else cached.body})
             return
-        await self._answer_and_keep(scope, receive, send, key, version, validators)
+        await self._answer_once(scope, receive, send, key, version, validators)
+
+    async def _answer_once(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: str,
+        version: str,
+        validators: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Answer, unless an identical request is being answered: then wait for its reply and share it.
+
+        A dashboard opened in many tabs, or a notebook fanning out, sends the same
+        query many times at once, before any answer is cached; each would run the
+        query. Followers get the first one's reply instead. If that reply cannot be
+        shared (longer than a cache entry, or cut short), each follower is told at
+        once and answers on its own, so nobody waits for nothing.
+        """
+        running = self._in_flight.get(key)
+        if running is not None:
+            reply = await asyncio.shield(running)
+            if reply is not None:
+                await _send_reply(send, reply, x_cache=b"shared")
+                return
+            await self._answer_and_keep(scope, receive, send, key, version, validators, share=None)
+            return
+        share: asyncio.Future[_Reply | None] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = share
+        try:
+            await self._answer_and_keep(scope, receive, send, key, version, validators, share=share)
+        finally:
+            del self._in_flight[key]
+            if not share.done():
+                share.set_result(None)
 
     async def _answer_and_keep(
         self,
@@ -128,10 +168,15 @@ class CachingMiddleware:
         key: str,
         version: str,
         validators: list[tuple[bytes, bytes]],
+        *,
+        share: asyncio.Future[_Reply | None] | None,
     ) -> None:
-        state: dict[str, object] = {"keep": False, "media_type": "", "encoding": "", "parts": [], "size": 0}
+        """Pass the app's answer through, with validators, keeping a copy (up to an entry) to cache and share."""
+        reply = _Reply(status=0, headers=[])
+        recording = True
 
         async def send_and_copy(message: Message) -> None:
+            nonlocal recording
             if message["type"] == "http.response.start":
                 headers = [
                     (k, v)
@@ -140,28 +185,57 @@ class CachingMiddleware:
                 ]
                 if message["status"] == 200:
                     headers += validators
-                    state["keep"] = scope["method"] != "HEAD"
-                    state["media_type"], state["encoding"] = (
-                        next((v.decode("latin-1") for k, v in headers if k.lower() == name), "")
-                        for name in (b"content-type", b"content-encoding")
-                    )
-                message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body" and state["keep"]:
-                chunk = message.get("body", b"")
-                size = int(state["size"]) + len(chunk)  # type: ignore[call-overload]
-                if size > self.cache.max_entry_bytes:
-                    state["keep"] = False
-                    state["parts"] = []
-                else:
-                    state["size"] = size
-                    state["parts"].append(chunk)  # type: ignore[attr-defined]
-                    if not message.get("more_body", False):
-                        body = b"".join(state["parts"])  # type: ignore[arg-type]
-                        answer = CachedAnswer(str(state["media_type"]), body, str(state["encoding"]))
-                        self.cache.put(key, answer, version=version)
+                reply.status, reply.headers = message["status"], headers
+                message = {**message, "headers": [*headers, (b"x-cache", b"miss")]}
+            elif message["type"] == "http.response.body" and recording:
+                reply.parts.append(message.get("body", b""))
+                reply.size += len(reply.parts[-1])
+                if reply.size > self.cache.max_entry_bytes:
+                    recording, reply.parts = False, []
+                    if share is not None:
+                        share.set_result(None)
+                elif not message.get("more_body", False):
+                    self._finished(reply, scope["method"], key, version)
+                    if share is not None:
+                        share.set_result(reply)
             await send(message)
 
         await self.app(scope, receive, send_and_copy)
+
+    def _finished(self, reply: _Reply, method: str, key: str, version: str) -> None:
+        """A whole answer went out: keep it if it is a 200 with a body."""
+        if reply.status != 200 or method == "HEAD":
+            return
+        media_type, encoding = (
+            next((v.decode("latin-1") for k, v in reply.headers if k.lower() == name), "")
+            for name in (b"content-type", b"content-encoding")
+        )
+        self.cache.put(key, CachedAnswer(media_type, reply.body, encoding), version=version)
+
+
+@dataclass
+class _Reply:
+    """A response as the app sent it (status, headers with validators, body so far)."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    parts: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+
+async def _send_reply(send: Send, reply: _Reply, *, x_cache: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": reply.status,
+            "headers": [*reply.headers, (b"x-cache", x_cache)],
+        }
+    )
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 def _volatile(scope: Scope, body: bytes) -> bool:

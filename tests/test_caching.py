@@ -55,6 +55,38 @@ def test_a_repeated_query_is_answered_from_the_cache(server_url: str) -> None:
     assert posted_again.headers.get("x-cache") == "hit" and posted_again.content == posted.content
 
 
+# About a second on the bundled data: long enough for requests sent together to overlap.
+SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?k { 1 2 3 4 5 } ?a ?b ?c . ?d ?e ?f }"
+
+
+def _at_once(url: str, query: str, clients: int) -> list[httpx.Response]:
+    with ThreadPoolExecutor(clients) as pool:
+        return list(
+            pool.map(
+                lambda _: httpx.get(f"{url}/sparql", params={"query": query}, timeout=60), range(clients)
+            )
+        )
+
+
+def test_identical_queries_sent_at_once_run_once_and_share_the_answer(serve: Callable[..., str]) -> None:
+    answers = _at_once(serve(cache_bytes=8 * 1024 * 1024), SLOW_COUNT, 6)
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.content for a in answers}) == 1 and b'"n"' in answers[0].content
+    sources = [a.headers["x-cache"] for a in answers]
+    assert sources.count("miss") == 1, sources  # the engine ran once; the others waited for it
+    assert "shared" in sources and set(sources) <= {"miss", "shared", "hit"}, sources
+    assert len({a.headers["etag"] for a in answers}) == 1
+
+
+def test_an_answer_too_big_to_share_is_answered_for_each(serve: Callable[..., str]) -> None:
+    """Followers are released as soon as the answer outgrows an entry, and each gets it whole."""
+    url = serve(cache_bytes=8 * 1024)  # entries up to 1 kB
+    answers = _at_once(url, LABELS, 4)
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.content for a in answers}) == 1 and len(answers[0].content) > 1024
+    assert [a.headers["x-cache"] for a in answers] == ["miss"] * 4
+
+
 def test_volatile_queries_are_never_cached(server_url: str) -> None:
     query = {"query": "SELECT (RAND() AS ?r) WHERE {}"}
     with httpx.Client(base_url=server_url) as client:
