@@ -77,7 +77,7 @@ class Settings:
     query_timeout: float = field(default=10.0, metadata={"env": "QUERY_TIMEOUT", "parse": _seconds})
     query_executor: str = field(default="processes", metadata={"env": "QUERY_EXECUTOR", "parse": _executor})
     max_queued_queries: int = field(
-        default=16, metadata={"env": "MAX_QUEUED_QUERIES", "parse": _non_negative_int}
+        default=64, metadata={"env": "MAX_QUEUED_QUERIES", "parse": _non_negative_int}
     )
     max_query_length: int = field(
         default=100_000, metadata={"env": "MAX_QUERY_LENGTH", "parse": _positive_int}

@@ -155,10 +155,12 @@ def test_beyond_the_workers_and_the_queue_a_query_is_503_with_retry_after(serve:
     url = serve(query_workers=1, max_queued_queries=1, query_timeout=3.0)
     responses: list[httpx.Response] = []
 
-    def runaway() -> None:
-        responses.append(httpx.get(f"{url}/sparql", params={"query": RUNAWAY}, timeout=30))
+    def runaway(number: int) -> None:
+        # distinct texts: identical queries in flight would share one run instead of queueing
+        query = f"{RUNAWAY} # {number}"
+        responses.append(httpx.get(f"{url}/sparql", params={"query": query}, timeout=30))
 
-    threads = [threading.Thread(target=runaway) for _ in range(2)]  # one runs, one waits
+    threads = [threading.Thread(target=runaway, args=(n,)) for n in range(2)]  # one runs, one waits
     for thread in threads:
         thread.start()
         time.sleep(0.3)
