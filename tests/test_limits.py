@@ -55,6 +55,25 @@ def test_a_runaway_query_on_the_bundled_data_is_stopped_and_others_keep_their_la
     assert after < max(0.25, 5 * baseline)
 
 
+def test_a_stream_cut_by_the_deadline_ends_in_an_error_not_a_complete_looking_body(
+    serve: Callable[..., str],
+) -> None:
+    """Once rows are streaming the status is sent, so the cut must show in the body's framing."""
+    url = serve(query_timeout=1.0, max_result_rows=0)
+    many_rows = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # a million rows: longer than a second to write
+    received = 0
+    request = {"params": {"query": many_rows}, "headers": {"Accept": "text/csv"}, "timeout": 30}
+    with (
+        pytest.raises(httpx.RemoteProtocolError, match="incomplete"),
+        httpx.stream("GET", f"{url}/sparql", **request) as response,  # type: ignore[arg-type]
+    ):
+        assert response.status_code == 200
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+    assert received > 0
+    assert httpx.get(f"{url}/sparql", params={"query": ASK}).json()["boolean"] is True
+
+
 def test_the_default_deadline_is_ten_seconds_and_threads_are_an_opt_in() -> None:
     assert Settings().query_timeout == 10.0
     assert Settings().query_executor == "processes"
