@@ -216,7 +216,7 @@ def _worker_main(store_path: str, connection: Connection) -> None:
             connection.send(("error", "internal", f"{type(error).__name__}: {error}"))
 
 
-class _Worker:
+class Worker:
     def __init__(self, context: Any, store_path: Path) -> None:
         self.store_path = store_path
         self.connection, child = context.Pipe()
@@ -280,29 +280,29 @@ class QueryPool:
         self.queue_wait = queue_wait
         self.max_queued = max_queued
         self._admitted = threading.BoundedSemaphore(workers + max_queued) if max_queued is not None else None
-        self._deadlines: dict[_Worker, float] = {}
+        self._deadlines: dict[Worker, float] = {}
         self._context = multiprocessing.get_context("spawn")
         self.size = workers
-        self._idle: Queue[_Worker] = Queue()
-        self._all: set[_Worker] = set()
+        self._idle: Queue[Worker] = Queue()
+        self._all: set[Worker] = set()
         self._lock = threading.Lock()
         self._start_workers()
 
     def _start_workers(self) -> None:
         """Start every worker at once (each takes ~0.3 s to import and open), then wait for them all."""
-        self._welcome([_Worker(self._context, self.store_path) for _ in range(self.size)])
+        self._welcome([Worker(self._context, self.store_path) for _ in range(self.size)])
 
     def _add_worker(self) -> None:
-        self._welcome([_Worker(self._context, self.store_path)])
+        self._welcome([Worker(self._context, self.store_path)])
 
-    def _welcome(self, workers: list[_Worker]) -> None:
+    def _welcome(self, workers: list[Worker]) -> None:
         for worker in workers:
             worker.expect("ready")
             with self._lock:
                 self._all.add(worker)
             self._idle.put(worker)
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: Worker) -> None:
         with self._lock:
             self._all.discard(worker)
         worker.kill()
@@ -315,31 +315,52 @@ class QueryPool:
         stream with :class:`QueryTimeoutError` (the client has a truncated body).
         """
         refuse_remote_access(job.query, allowed_services=self.allowed_services)
+        self.admit()
+        worker = self.take_worker()
+        assert worker is not None
+        deadline = self.dispatch(worker, job)
+        try:
+            message = self._receive(worker, deadline)
+        except BaseException:
+            self.finish(worker, healthy=False)
+            raise
+        if message[0] == "error":
+            self.finish(worker, healthy=True)
+            raise worker_error(message[1], message[2])
+        return QueryAnswer(kind=message[1], chunks=self._stream(worker, deadline), truncated=message[2])
+
+    # The steps of :meth:`run`, for callers that wait for the worker's messages their own way (an event loop).
+
+    def admit(self) -> None:
+        """Count one more query in, or refuse it at once (:class:`BusyError`) when workers and queue are full."""
         if self._admitted is not None and not self._admitted.acquire(blocking=False):
             raise BusyError(
                 f"{self.size} queries are running and {self.max_queued} waiting, the most this server takes",
                 retry_after=self._retry_after(),
             )
+
+    def take_worker(self, *, wait: bool = True) -> Worker | None:
+        """An idle worker for an admitted query: with ``wait=False``, ``None`` if none is idle now.
+
+        Waiting longer than ``queue_wait`` raises :class:`BusyError` and gives the admission back.
+        """
         try:
-            worker = self._idle.get(timeout=self.queue_wait)
+            return self._idle.get(timeout=self.queue_wait) if wait else self._idle.get_nowait()
         except Empty:
-            self._leave()
+            if not wait:
+                return None
+            self.leave()
             raise BusyError(
                 f"all {self.size} query workers stayed busy for {self.queue_wait:g} s",
                 retry_after=self._retry_after(),
             ) from None
+
+    def dispatch(self, worker: Worker, job: QueryJob) -> float:
+        """Hand ``job`` to ``worker``; return its deadline (``time.monotonic()`` seconds)."""
         deadline = time.monotonic() + self.timeout
         self._deadlines[worker] = deadline
         worker.connection.send(job)
-        try:
-            message = self._receive(worker, deadline)
-        except BaseException:
-            self._done(worker, healthy=False)
-            raise
-        if message[0] == "error":
-            self._done(worker, healthy=True)
-            raise worker_error(message[1], message[2])
-        return QueryAnswer(kind=message[1], chunks=self._stream(worker, deadline), truncated=message[2])
+        return deadline
 
     def _retry_after(self) -> int:
         """Whole seconds until the first running query ends or is stopped: a worker is free by then."""
@@ -347,12 +368,13 @@ class QueryPool:
         soonest = min(deadlines) if deadlines else time.monotonic()
         return max(1, math.ceil(soonest - time.monotonic()))
 
-    def _leave(self) -> None:
+    def leave(self) -> None:
+        """Give back an admission that never got (or no longer holds) a worker."""
         if self._admitted is not None:
             self._admitted.release()
 
-    def _done(self, worker: _Worker, *, healthy: bool) -> None:
-        """Hand a worker back after a job (or replace one left mid-answer) and admit the next query."""
+    def finish(self, worker: Worker, *, healthy: bool) -> None:
+        """Hand a worker back after a job (or replace one left mid-answer: ~0.3 s) and admit the next query."""
         self._deadlines.pop(worker, None)
         try:
             if healthy:
@@ -360,9 +382,9 @@ class QueryPool:
             else:
                 self._replace(worker)
         finally:
-            self._leave()
+            self.leave()
 
-    def _stream(self, worker: _Worker, deadline: float) -> Iterator[bytes]:
+    def _stream(self, worker: Worker, deadline: float) -> Iterator[bytes]:
         finished = False
         try:
             while True:
@@ -373,9 +395,9 @@ class QueryPool:
                 yield payload
         finally:
             # A client that stops reading early leaves the worker mid-answer: replace it.
-            self._done(worker, healthy=finished)
+            self.finish(worker, healthy=finished)
 
-    def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
+    def _receive(self, worker: Worker, deadline: float) -> tuple[Any, ...]:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not worker.connection.poll(remaining):
             raise QueryTimeoutError(self.timeout)
@@ -385,14 +407,14 @@ class QueryPool:
             raise StancegraphError("a query worker died while answering") from None
         return message
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: Worker) -> None:
         self._retire(worker)
         self._add_worker()
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
         """Have every worker close the store (after its running query), yield for a write, then reopen."""
-        released: list[_Worker] = []
+        released: list[Worker] = []
         try:
             while len(released) < self.size:
                 worker = self._idle.get()
