@@ -13,7 +13,7 @@ client busy (requests per second, p50, p99, p99/p50; the clients are wrk's
 where it is installed, see benchmarks.throughput); a repeated query against
 the cache; the worker-process executor against the thread executor; and a
 streamed million rows (time to first byte, total time, the server's memory
-growth). All contestants are up at once, but only one is sent requests at a
+growth on a first and on a second, warm, stream). All contestants are up at once, but only one is sent requests at a
 time, and they take turns on each request and mode, so that what else a
 shared machine is doing touches them alike; each concurrent row also says
 how much CPU the server, the clients (in processes of their own) and
@@ -349,15 +349,28 @@ def start_all(
     return servers
 
 
+def cold_and_warm(
+    server: Server, args: argparse.Namespace, *, note: str = "", deadline: bool
+) -> StreamResult:
+    """The stream, then the same again (its ``warm``), each once the server is idle.
+
+    Settling between them also lets a worker killed at the deadline be
+    replaced before the second starts, so its start is not counted as growth.
+    """
+    settle(server, args)
+    cold = stream(server, args.stream_rows, timeout=args.timeout, note=note, deadline=deadline)
+    settle(server, args)
+    cold.warm = stream(server, args.stream_rows, timeout=args.timeout, note=note, deadline=deadline)
+    return cold
+
+
 def stream_all(
     servers: list[tuple[Contestant, Server]], args: argparse.Namespace, workdir: Path
 ) -> list[StreamResult]:
-    """The streamed rows on each server; where its query deadline cut them, again with it raised."""
+    """The streamed rows on each server, cold and warm; where its query deadline cut them, again with it raised."""
     results = []
     for contestant, server in servers:
-        settle(server, args)
-        has_deadline = contestant.deadline_setting is not None
-        streamed = stream(server, args.stream_rows, timeout=args.timeout, deadline=has_deadline)
+        streamed = cold_and_warm(server, args, deadline=contestant.deadline_setting is not None)
         results.append(streamed)
         print(f"streamed rows, {contestant.name}: {streamed.error or 'complete'} ({load_average()})")
         if contestant.deadline_setting and streamed.cut_short:
@@ -365,9 +378,7 @@ def stream_all(
             note = f"{contestant.deadline_setting}={args.stream_deadline:g}"
             deadline = {contestant.deadline_setting: f"{args.stream_deadline:g}"}
             with started(contestant, args, workdir, env=deadline, log_suffix=" stream") as again:
-                results.append(
-                    stream(again, args.stream_rows, timeout=args.timeout, note=note, deadline=True)
-                )
+                results.append(cold_and_warm(again, args, note=note, deadline=True))
             print(f"streamed rows, {contestant.name} ({note}): {results[-1].error or 'complete'}")
     return results
 
