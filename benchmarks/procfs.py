@@ -17,6 +17,7 @@ from pathlib import Path
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+GREW_BYTES = 1024 * 1024  # a process that rose by less than this did not take the growth
 
 
 def process_tree(pid: int) -> list[int]:
@@ -139,10 +140,13 @@ class RssSampler:
 
     @property
     def grew_in(self) -> int | None:
-        """The process whose RSS rose most above its own at the start (a new one's from 0); None if none rose."""
+        """The process whose RSS rose most above its own at the start (a new one's from 0).
+
+        None if none rose by ``GREW_BYTES``: an allocator's churn says nothing about where memory went.
+        """
         rises = {pid: peak - self._start.get(pid, 0) for pid, peak in self._peaks.items()}
         pid = max(rises, key=rises.__getitem__, default=None)
-        return pid if pid is not None and rises[pid] > 0 else None
+        return pid if pid is not None and rises[pid] >= GREW_BYTES else None
 
     def _sample(self, pids: list[int]) -> int:
         rss = rss_by_process(pids)

@@ -64,7 +64,9 @@ class StreamResult:
     @property
     def warm_grew_elsewhere(self) -> bool:
         """The warm stream's growth was in another process than this one's (a worker with a cold cache)."""
-        return self.warm is not None and self.warm.grew_in not in (None, self.grew_in)
+        if self.warm is None or self.grew_in is None or self.warm.grew_in is None:
+            return False
+        return self.warm.grew_in != self.grew_in
 
     @property
     def cut_short(self) -> bool:
