@@ -29,9 +29,8 @@ from typing import Any
 import httpx
 
 from benchmarks.measure import Request
-from benchmarks.throughput import Load, Meter, Outcome
+from benchmarks.throughput import REFUSED_PAUSE, Load, Meter, Outcome
 
-REFUSED_PAUSE = 0.1  # seconds a client waits after a 503 before its next request
 START_DELAY = 0.02  # seconds between "go" and the common start, so every process has heard it
 
 

@@ -22,6 +22,8 @@ from benchmarks.measure import TIMED_OUT, Request, Summary, Timing, warm_up
 from benchmarks.procfs import cpu_seconds, machine_busy_seconds, wait_until_idle
 
 Meter = Callable[[], tuple[float, ...]]  # counters (CPU seconds) read at the start and at the end
+# seconds a client waits after a 503 before its next request: refusals are counted, not a busy loop
+REFUSED_PAUSE = 0.1
 
 
 @dataclass

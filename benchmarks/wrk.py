@@ -28,9 +28,8 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.clients import REFUSED_PAUSE
 from benchmarks.measure import Request, Summary
-from benchmarks.throughput import Load, Meter, Outcome
+from benchmarks.throughput import REFUSED_PAUSE, Load, Meter, Outcome
 
 SCRIPT = Path(__file__).resolve().with_name("wrk.lua")
 MARK = "@bench "  # the lines wrk.lua prints from done()
@@ -60,17 +59,18 @@ class Wrk:
 
     abandons_requests = True
 
-    def __init__(self, program: str, *, budget: float, timeout: float, cores: int | None = None) -> None:
+    def __init__(self, program: str, *, budget: float, timeout: float) -> None:
         self.program = program
         self.seconds = max(1, round(budget))
         self.timeout = max(1, math.ceil(timeout))
-        self.cores = cores or os.cpu_count() or 1
+        self.cores = os.cpu_count() or 1
         self.description = (
             f"wrk {version(program)} (one connection per client, up to {self.cores} threads,"
             f" {self.seconds} s a run)"
         )
 
     def command(self, request: Request, clients: int) -> list[str]:
+        """The wrk command line that sends ``request`` as httpx would, from ``clients`` connections."""
         with httpx.Client() as client:
             built = request.build(client)
         headers = [f"{name}: {value}" for name, value in built.headers.items() if name not in SET_BY_WRK]
