@@ -26,7 +26,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -231,19 +231,17 @@ class PoolExecutor(Executor):
         refuse_remote_access(job.query, allowed_services=pool.allowed_services)
         pool.admit()
         worker = pool.take_worker(wait=False) or await self._wait_for_worker()
-        deadline = pool.dispatch(worker, job)
+        lease = _Lease(worker, pool.dispatch(worker, job), pool.timeout, self._release)
         try:
-            start = await _receive(worker.connection, deadline, pool.timeout)
-            first = (
-                start if start[0] == "error" else await _receive(worker.connection, deadline, pool.timeout)
-            )
+            start = await lease.receive()
+            first = start if start[0] == "error" else await lease.receive()
         except BaseException:
-            self._release(worker, healthy=False)
+            lease.give_back(healthy=False)
             raise
         if first[0] == "error":
-            self._release(worker, healthy=True)
+            lease.give_back(healthy=True)
             raise worker_error(first[1], first[2])
-        return Answer(kind=start[1], chunks=self._chunks(worker, deadline, first), truncated=start[2])
+        return Answer(kind=start[1], chunks=self._chunks(lease, first), truncated=start[2])
 
     async def _wait_for_worker(self) -> Worker:
         waiting = self._waiting.submit(self._pool.take_worker)
@@ -260,20 +258,18 @@ class PoolExecutor(Executor):
         elif waiting.exception() is None:
             self._release(cast(Worker, waiting.result()), healthy=True)
 
-    async def _chunks(
-        self, worker: Worker, deadline: float, message: tuple[Any, ...]
-    ) -> AsyncIterator[bytes]:
+    async def _chunks(self, lease: _Lease, message: tuple[Any, ...]) -> AsyncIterator[bytes]:
         healthy = False
         try:
             while message[0] == "chunk":
                 yield message[1]
-                message = await _receive(worker.connection, deadline, self._pool.timeout)
+                message = await lease.receive()
             healthy = True  # the worker finished its job, with "end" or an error
             if message[0] == "error":
                 raise worker_error(message[1], message[2])
         finally:
             # a client that stops reading early leaves the worker mid-answer: it is replaced
-            self._release(worker, healthy=healthy)
+            lease.give_back(healthy=healthy)
 
     def _release(self, worker: Worker, *, healthy: bool) -> None:
         if healthy:
@@ -286,29 +282,59 @@ class PoolExecutor(Executor):
         self._replacing.shutdown(wait=True)  # the pool closes next: no replacement may start after
 
 
-async def _receive(connection: Connection, deadline: float, limit: float) -> tuple[Any, ...]:
-    """The worker's next message, waited for on the loop until ``deadline`` (``time.monotonic()``)."""
-    if not connection.poll(0):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise QueryTimeoutError(limit)
-        loop = asyncio.get_running_loop()
-        ready: asyncio.Future[bool] = loop.create_future()
-        descriptor = connection.fileno()
-        loop.add_reader(descriptor, _settle, ready, True)
-        timer = loop.call_later(remaining, _settle, ready, False)
+class _Lease:
+    """One query's hold on a worker, given back once: by its answer, or by the deadline.
+
+    The deadline has a timer of its own because an answer streams only as fast as
+    its client reads: a client that stops reading (without leaving) would hold the
+    worker, blocked on its full pipe, for as long as it liked. At the deadline the
+    worker is replaced, and the answer ends as a stream cut short.
+    """
+
+    def __init__(self, worker: Worker, deadline: float, limit: float, release: Callable[..., None]) -> None:
+        self.worker, self.deadline, self.limit = worker, deadline, limit
+        self.expired = False
+        self._receiving = False  # then receive() sees the deadline itself, and its caller gives back
+        self._release: Callable[..., None] | None = release
+        self._watchdog = asyncio.get_running_loop().call_later(
+            max(0.0, deadline - time.monotonic()), self._expire
+        )
+
+    def _expire(self) -> None:
+        self.expired = True
+        if not self._receiving:
+            self.give_back(healthy=False)
+
+    def give_back(self, *, healthy: bool) -> None:
+        if self._release is not None:
+            release, self._release = self._release, None
+            self._watchdog.cancel()
+            release(self.worker, healthy=healthy)
+
+    async def receive(self) -> tuple[Any, ...]:
+        """The worker's next message, waited for on the loop until the deadline."""
+        connection = self.worker.connection
+        if not self.expired and not connection.poll(0):
+            loop = asyncio.get_running_loop()
+            ready: asyncio.Future[bool] = loop.create_future()
+            descriptor = connection.fileno()
+            loop.add_reader(descriptor, _settle, ready, True)
+            timer = loop.call_later(max(0.0, self.deadline - time.monotonic()), _settle, ready, False)
+            self._receiving = True
+            try:
+                await ready
+            finally:
+                self._receiving = False
+                timer.cancel()
+                loop.remove_reader(descriptor)
+                os.set_blocking(descriptor, True)  # uvloop made it non-blocking; recv() reads whole messages
+        if self.expired or (time.monotonic() >= self.deadline and not connection.poll(0)):
+            raise QueryTimeoutError(self.limit)
         try:
-            if not await ready:
-                raise QueryTimeoutError(limit)
-        finally:
-            timer.cancel()
-            loop.remove_reader(descriptor)
-            os.set_blocking(descriptor, True)  # uvloop made it non-blocking; recv() reads whole messages
-    try:
-        message: tuple[Any, ...] = connection.recv()  # a whole message follows its first bytes at once
-    except EOFError:
-        raise StancegraphError("a query worker died while answering") from None
-    return message
+            message: tuple[Any, ...] = connection.recv()  # a whole message follows its first bytes at once
+        except EOFError:
+            raise StancegraphError("a query worker died while answering") from None
+        return message
 
 
 def _settle(future: asyncio.Future[bool], value: bool) -> None:

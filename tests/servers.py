@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -90,3 +91,18 @@ def recording_http_server() -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def stalled_request(url: str, path: str, *, headers: dict[str, str]) -> Iterator[socket.socket]:
+    """Send ``GET path`` on a raw connection and never read the answer (until the block ends).
+
+    A client that stops reading without leaving: the server's writes back up once
+    the socket buffers (a few MB on loopback) are full.
+    """
+    address = urlsplit(url)
+    lines = [f"GET {path} HTTP/1.1", f"Host: {address.netloc}", *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection((address.hostname, address.port)) as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        yield connection

@@ -6,12 +6,14 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from api.settings import Settings, SettingsError
 from tests.problems import problem
+from tests.servers import stalled_request
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ASK = "ASK { ?s ?p ?o }"
@@ -72,6 +74,20 @@ def test_a_stream_cut_by_the_deadline_ends_in_an_error_not_a_complete_looking_bo
             received += len(chunk)
     assert received > 0
     assert httpx.get(f"{url}/sparql", params={"query": ASK}).json()["boolean"] is True
+
+
+def test_a_client_that_stops_reading_holds_its_worker_only_until_the_deadline(
+    serve: Callable[..., str],
+) -> None:
+    """Its answer backs up into the worker's pipe; the deadline must free the worker all the same."""
+    url = serve(query_workers=1, query_timeout=1.5, max_result_rows=0, cache_bytes=0)
+    many_rows = quote("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")  # hundreds of MB as CSV
+    with stalled_request(url, f"/sparql?query={many_rows}", headers={"Accept": "text/csv"}):
+        time.sleep(3)  # past the deadline, its one worker blocked on a full pipe
+        started = time.monotonic()
+        answer = httpx.get(f"{url}/sparql", params={"query": ASK}, timeout=30)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert time.monotonic() - started < 1.5
 
 
 def test_the_default_deadline_is_ten_seconds_and_threads_are_an_opt_in() -> None:
