@@ -163,7 +163,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cache_bytes and not settings.endpoint:
         cache = ResultCache(max_bytes=settings.cache_bytes)
         app.state.on_write = cache.invalidate
-        app.add_middleware(CachingMiddleware, cache=cache, cache_control=settings.cache_control)
+        app.add_middleware(
+            CachingMiddleware,
+            cache=cache,
+            cache_control=settings.cache_control,
+            share_wait=settings.query_timeout,
+        )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

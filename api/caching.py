@@ -60,8 +60,10 @@ class CachingMiddleware:
         cache_control: str = "no-cache",
         paths: Iterable[str] = ("/sparql", "/api/", "/id/", "/viewer"),
         exclude: Iterable[str] = ("/viewer/static/",),
+        share_wait: float = 10.0,
     ) -> None:
         self.app = app
+        self.share_wait = share_wait
         self.cache = cache
         self.cache_control = cache_control
         self.paths = tuple(paths)
@@ -141,11 +143,16 @@ class CachingMiddleware:
         query many times at once, before any answer is cached; each would run the
         query. Followers get the first one's reply instead. If that reply cannot be
         shared (longer than a cache entry, or cut short), each follower is told at
-        once and answers on its own, so nobody waits for nothing.
+        once and answers on its own, so nobody waits for nothing; nor for longer than
+        ``share_wait`` (the query deadline), as the first reply goes out as fast as its
+        own client reads it.
         """
         running = self._in_flight.get(key)
         if running is not None:
-            reply = await asyncio.shield(running)
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(running), self.share_wait)
+            except TimeoutError:  # the first one's client reads slowly (or not at all): don't wait on it
+                reply = None
             if reply is not None:
                 await _send_reply(send, reply, x_cache=b"shared")
                 return

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import http.client
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote, urlsplit
 
 import brotli
 import httpx
@@ -14,6 +17,7 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
+from tests.servers import stalled_request
 
 TOKEN = "caching-test-token-0123456789"
 LABELS = (
@@ -85,6 +89,25 @@ def test_an_answer_too_big_to_share_is_answered_for_each(serve: Callable[..., st
     assert [a.status_code for a in answers] == [200] * 4
     assert len({a.content for a in answers}) == 1 and len(answers[0].content) > 1024
     assert [a.headers["x-cache"] for a in answers] == ["miss"] * 4
+
+
+def test_a_follower_does_not_wait_for_a_first_client_that_stopped_reading(serve: Callable[..., str]) -> None:
+    url = serve(cache_bytes=128 * 1024 * 1024, query_timeout=3.0, max_result_rows=0)  # entries up to 16 MB
+    rows = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 30000"  # ~7 MB: more than the socket buffers
+    headers = {"Accept": "text/csv", "Accept-Encoding": "identity"}  # the same key for both
+    path = f"/sparql?query={quote(rows)}"
+    with stalled_request(url, path, headers=headers):
+        time.sleep(0.5)  # the first request is answering, into a client that does not read
+        started = time.monotonic()
+        address = urlsplit(url)
+        follower = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+        follower.request("GET", path, headers=headers)
+        answer = follower.getresponse()
+        body = answer.read()
+        follower.close()
+    assert answer.status == 200 and answer.getheader("x-cache") == "miss"  # it ran on its own
+    assert body.count(b"\n") == 30001
+    assert time.monotonic() - started < 10  # waited the deadline (3 s) for the share, then ran
 
 
 def test_volatile_queries_are_never_cached(server_url: str) -> None:
