@@ -288,6 +288,7 @@ class QueryPool:
         self._idle: LifoQueue[Worker] = LifoQueue()
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
+        self._waiting = 0  # queries blocked in take_worker
         self._start_workers()
 
     def _start_workers(self) -> None:
@@ -342,20 +343,34 @@ class QueryPool:
             )
 
     def take_worker(self, *, wait: bool = True) -> Worker | None:
-        """An idle worker for an admitted query: with ``wait=False``, ``None`` if none is idle now.
+        """An idle worker for an admitted query: with ``wait=False``, ``None`` unless one is idle now.
 
+        ``wait=False`` also gives ``None`` while others wait, so no query overtakes
+        them: queries already waiting are woken first come, first served, and a newcomer
+        taking the worker just handed back made a few of them wait three times as long
+        (p99/p50 3.1-3.4 at 8 and 32 clients of a heavy query; 1.1-1.5 with threads).
         Waiting longer than ``queue_wait`` raises :class:`BusyError` and gives the admission back.
         """
-        try:
-            return self._idle.get(timeout=self.queue_wait) if wait else self._idle.get_nowait()
-        except Empty:
-            if not wait:
+        if not wait:
+            if self._waiting:
                 return None
+            try:
+                return self._idle.get_nowait()
+            except Empty:
+                return None
+        with self._lock:
+            self._waiting += 1
+        try:
+            return self._idle.get(timeout=self.queue_wait)
+        except Empty:
             self.leave()
             raise BusyError(
                 f"all {self.size} query workers stayed busy for {self.queue_wait:g} s",
                 retry_after=self._retry_after(),
             ) from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
     def dispatch(self, worker: Worker, job: QueryJob) -> float:
         """Hand ``job`` to ``worker``; return its deadline (``time.monotonic()`` seconds)."""
