@@ -126,17 +126,9 @@ class CachingMiddleware:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if method == "HEAD" else cached.body})
             return
-        await self._answer_once(scope, receive, send, key, version, validators)
+        await self._answer_once(scope, receive, send, _Entry(key, version, validators))
 
-    async def _answer_once(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        key: str,
-        version: str,
-        validators: list[tuple[bytes, bytes]],
-    ) -> None:
+    async def _answer_once(self, scope: Scope, receive: Receive, send: Send, entry: _Entry) -> None:
         """Answer, unless an identical request is being answered: then wait for its reply and share it.
 
         A dashboard opened in many tabs, or a notebook fanning out, sends the same
@@ -147,7 +139,7 @@ class CachingMiddleware:
         ``share_wait`` (the query deadline), as the first reply goes out as fast as its
         own client reads it.
         """
-        running = self._in_flight.get(key)
+        running = self._in_flight.get(entry.key)
         if running is not None:
             try:
                 reply = await asyncio.wait_for(asyncio.shield(running), self.share_wait)
@@ -156,14 +148,14 @@ class CachingMiddleware:
             if reply is not None:
                 await _send_reply(send, reply, x_cache=b"shared")
                 return
-            await self._answer_and_keep(scope, receive, send, key, version, validators, share=None)
+            await self._answer_and_keep(scope, receive, send, entry, share=None)
             return
         share: asyncio.Future[_Reply | None] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = share
+        self._in_flight[entry.key] = share
         try:
-            await self._answer_and_keep(scope, receive, send, key, version, validators, share=share)
+            await self._answer_and_keep(scope, receive, send, entry, share=share)
         finally:
-            del self._in_flight[key]
+            del self._in_flight[entry.key]
             if not share.done():
                 share.set_result(None)
 
@@ -172,9 +164,7 @@ class CachingMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
-        key: str,
-        version: str,
-        validators: list[tuple[bytes, bytes]],
+        entry: _Entry,
         *,
         share: asyncio.Future[_Reply | None] | None,
     ) -> None:
@@ -191,7 +181,7 @@ class CachingMiddleware:
                     if k.lower() not in (b"etag", b"cache-control")
                 ]
                 if message["status"] == 200:
-                    headers += validators
+                    headers += entry.validators
                 reply.status, reply.headers = message["status"], headers
                 message = {**message, "headers": [*headers, (b"x-cache", b"miss")]}
             elif message["type"] == "http.response.body" and recording:
@@ -202,14 +192,14 @@ class CachingMiddleware:
                     if share is not None:
                         share.set_result(None)
                 elif not message.get("more_body", False):
-                    self._finished(reply, scope["method"], key, version)
+                    self._finished(reply, scope["method"], entry)
                     if share is not None:
                         share.set_result(reply)
             await send(message)
 
         await self.app(scope, receive, send_and_copy)
 
-    def _finished(self, reply: _Reply, method: str, key: str, version: str) -> None:
+    def _finished(self, reply: _Reply, method: str, entry: _Entry) -> None:
         """A whole answer went out: keep it if it is a 200 with a body."""
         if reply.status != 200 or method == "HEAD":
             return
@@ -217,7 +207,16 @@ class CachingMiddleware:
             next((v.decode("latin-1") for k, v in reply.headers if k.lower() == name), "")
             for name in (b"content-type", b"content-encoding")
         )
-        self.cache.put(key, CachedAnswer(media_type, reply.body, encoding), version=version)
+        self.cache.put(entry.key, CachedAnswer(media_type, reply.body, encoding), version=entry.version)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """Where a request's answer goes in the cache: its key (the ETag), the data version, the validators."""
+
+    key: str
+    version: str
+    validators: list[tuple[bytes, bytes]]
 
 
 @dataclass
