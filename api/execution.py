@@ -313,7 +313,7 @@ class _Lease:
     def __init__(self, worker: Worker, deadline: float, limit: float, release: Callable[..., None]) -> None:
         self.worker, self.deadline, self.limit = worker, deadline, limit
         self.expired = False
-        self._receiving = False  # then receive() sees the deadline itself, and its caller gives back
+        self._ready: asyncio.Future[bool] | None = None  # while receive() waits for the worker
         self._release: Callable[..., None] | None = release
         self._watchdog = asyncio.get_running_loop().call_later(
             max(0.0, deadline - time.monotonic()), self._expire
@@ -321,7 +321,9 @@ class _Lease:
 
     def _expire(self) -> None:
         self.expired = True
-        if not self._receiving:
+        if self._ready is not None:
+            _settle(self._ready, False)  # receive() raises, and its caller gives the worker back
+        else:
             self.give_back(healthy=False)
 
     def give_back(self, *, healthy: bool) -> None:
@@ -335,19 +337,16 @@ class _Lease:
         connection = self.worker.connection
         if not self.expired and not connection.poll(0):
             loop = asyncio.get_running_loop()
-            ready: asyncio.Future[bool] = loop.create_future()
+            self._ready = loop.create_future()
             descriptor = connection.fileno()
-            loop.add_reader(descriptor, _settle, ready, True)
-            timer = loop.call_later(max(0.0, self.deadline - time.monotonic()), _settle, ready, False)
-            self._receiving = True
+            loop.add_reader(descriptor, _settle, self._ready, True)
             try:
-                await ready
+                await self._ready
             finally:
-                self._receiving = False
-                timer.cancel()
+                self._ready = None
                 loop.remove_reader(descriptor)
                 os.set_blocking(descriptor, True)  # uvloop made it non-blocking; recv() reads whole messages
-        if self.expired or (time.monotonic() >= self.deadline and not connection.poll(0)):
+        if self.expired:
             raise QueryTimeoutError(self.limit)
         try:
             message: tuple[Any, ...] = connection.recv()  # a whole message follows its first bytes at once
