@@ -320,7 +320,6 @@ class QueryPool:
         refuse_remote_access(job.query, allowed_services=self.allowed_services)
         self.admit()
         worker = self.take_worker()
-        assert worker is not None
         deadline = self.dispatch(worker, job)
         try:
             message = self._receive(worker, deadline)
@@ -342,22 +341,25 @@ class QueryPool:
                 retry_after=self._retry_after(),
             )
 
-    def take_worker(self, *, wait: bool = True) -> Worker | None:
-        """An idle worker for an admitted query: with ``wait=False``, ``None`` unless one is idle now.
+    def idle_worker(self) -> Worker | None:
+        """An idle worker for an admitted query if one is idle now and no query waits for one, else ``None``.
 
-        ``wait=False`` also gives ``None`` while others wait, so no query overtakes
-        them: queries already waiting are woken first come, first served, and a newcomer
-        taking the worker just handed back made a few of them wait three times as long
-        (p99/p50 3.1-3.4 at 8 and 32 clients of a heavy query; 1.1-1.5 with threads).
+        No newcomer overtakes a waiting query: those are woken first come, first served,
+        and a newcomer taking the worker just handed back made a few of them wait three
+        times as long (p99/p50 3.1-3.4 at 8 and 32 clients of a heavy query; 1.1-1.5 with threads).
+        """
+        if self._waiting:
+            return None
+        try:
+            return self._idle.get_nowait()
+        except Empty:
+            return None
+
+    def take_worker(self) -> Worker:
+        """An idle worker for an admitted query, waiting for one if need be.
+
         Waiting longer than ``queue_wait`` raises :class:`BusyError` and gives the admission back.
         """
-        if not wait:
-            if self._waiting:
-                return None
-            try:
-                return self._idle.get_nowait()
-            except Empty:
-                return None
         with self._lock:
             self._waiting += 1
         try:
