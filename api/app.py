@@ -37,20 +37,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette_compress import CompressMiddleware
 
-from api import graph_store, linked_data, problems, sparql, viewer
-from api.caching import CachingMiddleware
-from api.execution import Executor, PoolExecutor, ThreadExecutor
-from api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
-from api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
-from api.proxy import ProxyExecutor
-from api.routes import analysis, routers
-from api.settings import Settings
-from api.writing import writer_for
-from graph.errors import StoreError
-from graph.loading import bundled_store
-from graph.query_pool import PooledStore, QueryPool
-from graph.result_cache import ResultCache
-from graph.store import RemoteStore, Store, open_disk_store
+from stancegraph.api import graph_store, linked_data, problems, sparql, viewer
+from stancegraph.api.caching import CachingMiddleware
+from stancegraph.api.execution import Executor, PoolExecutor, ThreadExecutor
+from stancegraph.api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
+from stancegraph.api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
+from stancegraph.api.proxy import ProxyExecutor
+from stancegraph.api.result_cache import ResultCache
+from stancegraph.api.routes import analysis, routers
+from stancegraph.api.settings import Settings
+from stancegraph.api.writing import writer_for
+from stancegraph.graph.errors import StoreError
+from stancegraph.graph.loading import bundled_store
+from stancegraph.graph.query_pool import PooledStore, QueryPool
+from stancegraph.graph.store import RemoteStore, Store, open_disk_store
 
 DESCRIPTION = """\
 Who supports and who opposes which clause of the 2025 peace plan for the war in

@@ -1,7 +1,7 @@
 """HTTP caching for reads: strong ETags, 304s, Cache-Control, and a bounded answer cache.
 
 A read's answer depends only on the request and on the data, so its ETag is
-a hash of the data version (:class:`graph.result_cache.ResultCache`) and of
+a hash of the data version (:class:`api.result_cache.ResultCache`) and of
 what the request asks: method, path, query string, body, and the headers
 that choose the representation (Accept, Accept-Encoding). The cache sits
 outside compression, so it keeps each answer as it was sent, compressed or
@@ -30,7 +30,7 @@ from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.result_cache import CachedAnswer, ResultCache
+from stancegraph.api.result_cache import CachedAnswer, ResultCache
 
 _VOLATILE = re.compile(r"\b(NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 _READ_CONTENT_TYPES = ("application/x-www-form-urlencoded", "application/sparql-query")

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 import pyoxigraph as ox
 
-from api.models import (
+from stancegraph.api.models import (
     Actor,
     Certainty,
     ChangeKind,
@@ -26,12 +26,12 @@ from api.models import (
     Ref,
     Stance,
 )
-from graph.errors import NotFoundError
-from graph.kinds import node_kinds
-from graph.queries import load_query
-from graph.store import Row, Store, bind_values, inject_pattern, only_pinned, values_block
-from graph.terms import local_id, python_value
-from ontology import ID, SG
+from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.kinds import node_kinds
+from stancegraph.graph.queries import bind_values, inject_pattern, load_query, only_pinned, values_block
+from stancegraph.graph.store import Row, Store
+from stancegraph.graph.terms import local_id, python_value
+from stancegraph.ontology import ID, SG
 
 T = TypeVar("T")
 EXACT_TOTAL_UP_TO = 10_000

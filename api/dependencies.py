@@ -11,10 +11,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.catalog import Catalog
-from api.execution import Executor
-from api.settings import Settings
-from graph.store import Store
+from stancegraph.api.catalog import Catalog
+from stancegraph.api.execution import Executor
+from stancegraph.api.settings import Settings
+from stancegraph.graph.store import Store
 
 
 async def get_settings(request: Request) -> Settings:

@@ -37,8 +37,15 @@ import pyoxigraph as ox
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Send
 
-from graph.errors import StancegraphError
-from graph.query_pool import QueryJob, QueryPool, QueryTimeoutError, Worker, answer_job, worker_error
+from stancegraph.graph.errors import StancegraphError
+from stancegraph.graph.query_pool import (
+    QueryJob,
+    QueryPool,
+    QueryTimeoutError,
+    Worker,
+    answer_job,
+    worker_error,
+)
 
 CHUNKS_IN_FLIGHT = 8
 logger = logging.getLogger(__name__)

@@ -16,13 +16,13 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.dependencies import get_executor
-from api.execution import respond
-from api.negotiation import GRAPHS
-from api.problems import PROBLEM_RESPONSES, ProblemError
-from api.writing import WriteAccess, WriterDep, WriteResult
-from graph.errors import RdfSyntaxError
-from graph.query_pool import QueryJob
+from stancegraph.api.dependencies import get_executor
+from stancegraph.api.execution import respond
+from stancegraph.api.negotiation import GRAPHS
+from stancegraph.api.problems import PROBLEM_RESPONSES, ProblemError
+from stancegraph.api.writing import WriteAccess, WriterDep, WriteResult
+from stancegraph.graph.errors import RdfSyntaxError
+from stancegraph.graph.query_pool import QueryJob
 
 router = APIRouter(prefix="/store", tags=["Graph Store"], responses=PROBLEM_RESPONSES)
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"

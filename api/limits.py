@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import ProblemError, problem_response
+from stancegraph.api.problems import ProblemError, problem_response
 
 #: ``true`` on an answer cut at the row limit (absent otherwise).
 TRUNCATED = "Stancegraph-Truncated"

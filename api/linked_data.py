@@ -16,14 +16,14 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from api.dependencies import CatalogDep, StoreDep
-from api.negotiation import GRAPHS, HTML, Format
-from api.pages import render
-from api.problems import PROBLEM_RESPONSES, ProblemError
-from graph.errors import NotFoundError
-from graph.kinds import node_kinds
-from graph.terms import local_id
-from ontology import ID, PREFIXES, SG
+from stancegraph.api.dependencies import CatalogDep, StoreDep
+from stancegraph.api.negotiation import GRAPHS, HTML, Format
+from stancegraph.api.pages import render
+from stancegraph.api.problems import PROBLEM_RESPONSES, ProblemError
+from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.kinds import node_kinds
+from stancegraph.graph.terms import local_id
+from stancegraph.ontology import ID, PREFIXES, SG
 
 router = APIRouter(tags=["linked data"], responses=PROBLEM_RESPONSES)
 RDFS_LABEL = PREFIXES["rdfs"] + "label"

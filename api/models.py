@@ -12,7 +12,7 @@ from typing import Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ontology import SG
+from stancegraph.ontology import SG
 
 
 class Vocabulary(StrEnum):

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
 
-from api.catalog import Window
-from api.dependencies import SettingsDep
-from api.models import Embedded, Page
-from api.problems import invalid_parameter
+from stancegraph.api.catalog import Window
+from stancegraph.api.dependencies import SettingsDep
+from stancegraph.api.models import Embedded, Page
+from stancegraph.api.problems import invalid_parameter
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from graph.curation import CurationError
-from graph.errors import (
+from stancegraph.graph.curation import CurationError
+from stancegraph.graph.errors import (
     EndpointError,
     EndpointTimeoutError,
     NotFoundError,
@@ -34,9 +34,9 @@ from graph.errors import (
     StoreError,
     UnsupportedFormatError,
 )
-from graph.query_pool import BusyError, NotAcceptableError, QueryTimeoutError
-from graph.sparql_guard import RemoteAccessError
-from graph.validation import ValidationReport
+from stancegraph.graph.query_pool import BusyError, NotAcceptableError, QueryTimeoutError
+from stancegraph.graph.sparql_guard import RemoteAccessError
+from stancegraph.graph.validation import ValidationReport
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://w3id.org/stancegraph/problems/"

@@ -19,10 +19,10 @@ from io import BytesIO
 import httpx
 import pyoxigraph as ox
 
-from api.execution import Answer, Executor
-from api.negotiation import GRAPHS, SOLUTIONS, Format
-from graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError
-from graph.query_pool import NotAcceptableError, QueryJob
+from stancegraph.api.execution import Answer, Executor
+from stancegraph.api.negotiation import GRAPHS, SOLUTIONS, Format
+from stancegraph.graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError
+from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
 
 
 class ProxyExecutor(Executor):

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from api.app import create_app
-from api.settings import Settings
+from stancegraph.api.app import create_app
+from stancegraph.api.settings import Settings
 
 
 def serve(settings: Settings) -> None:

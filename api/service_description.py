@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from api.negotiation import GRAPHS, SOLUTIONS
-from ontology import PREFIXES
+from stancegraph.api.negotiation import GRAPHS, SOLUTIONS
+from stancegraph.ontology import PREFIXES
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")

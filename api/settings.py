@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.errors import StancegraphError
+from stancegraph.graph.errors import StancegraphError
 
 #: How queries run: in worker processes that a deadline can kill, or (opt-in, no deadline) in threads.
 EXECUTORS = ("processes", "threads")

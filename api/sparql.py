@@ -24,17 +24,17 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.dependencies import get_executor
-from api.execution import Answer, Executor, respond
-from api.limits import ROW_LIMIT, TRUNCATED, check_length
-from api.negotiation import GRAPHS, HTML, SOLUTIONS, Format
-from api.pages import editor_page
-from api.problems import PROBLEM_RESPONSES, ProblemError
-from api.service_description import service_description
-from api.settings import Settings
-from api.writing import get_writer, require_write_access
-from graph.query_pool import NotAcceptableError, QueryJob
-from graph.sparql_guard import refuse_remote_access
+from stancegraph.api.dependencies import get_executor
+from stancegraph.api.execution import Answer, Executor, respond
+from stancegraph.api.limits import ROW_LIMIT, TRUNCATED, check_length
+from stancegraph.api.negotiation import GRAPHS, HTML, SOLUTIONS, Format
+from stancegraph.api.pages import editor_page
+from stancegraph.api.problems import PROBLEM_RESPONSES, ProblemError
+from stancegraph.api.service_description import service_description
+from stancegraph.api.settings import Settings
+from stancegraph.api.writing import get_writer, require_write_access
+from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
+from stancegraph.graph.sparql_guard import refuse_remote_access
 
 router = APIRouter(tags=["SPARQL"])
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.dependencies import StoreDep
-from api.routes.graph import ViewerScope
-from graph.errors import NotFoundError
-from graph.projection import stance_graph
-from graph.viewer import assets, content_security_policy, graph_payload, render_viewer
+from stancegraph.api.dependencies import StoreDep
+from stancegraph.api.routes.graph import ViewerScope
+from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.viewer import assets, content_security_policy, graph_payload, render_viewer
 
 router = APIRouter(tags=["viewer"])
 

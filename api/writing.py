@@ -28,12 +28,12 @@ import yaml
 from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 
-from api.problems import ProblemError
-from api.settings import Settings
-from graph.curation import CurationError, CurationReport, add_file
-from graph.errors import StoreError
-from graph.store import LocalStore, RemoteStore, Store
-from graph.writes import ChangeSet, apply, plan_addition, plan_replacement, plan_update
+from stancegraph.api.problems import ProblemError
+from stancegraph.api.settings import Settings
+from stancegraph.graph.curation import CurationError, CurationReport, add_file
+from stancegraph.graph.errors import StoreError
+from stancegraph.graph.store import LocalStore, RemoteStore, Store
+from stancegraph.graph.writes import ChangeSet, apply, plan_addition, plan_replacement, plan_update
 
 T = TypeVar("T")
 

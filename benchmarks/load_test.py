@@ -131,8 +131,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     with ExitStack() as stack:
         url = options.url
         if url is None:
-            from api.server import running
-            from api.settings import Settings
+            from stancegraph.api.server import running
+            from stancegraph.api.settings import Settings
 
             url = stack.enter_context(running(Settings(port=0)))
         report = run(

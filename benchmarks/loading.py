@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.loading import build_store, scratch_store
-from graph.validation import vocabulary_quads
+from stancegraph.graph.loading import build_store, scratch_store
+from stancegraph.graph.validation import vocabulary_quads
 
 REPO = Path(__file__).resolve().parents[1]
 # the stores the servers are started on

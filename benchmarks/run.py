@@ -69,8 +69,8 @@ from benchmarks.report import (
 )
 from benchmarks.stream import StreamResult, stream
 from benchmarks.throughput import LoadGenerator, concurrent
-from graph.synth import write_synthetic
-from graph.validation import vocabulary_quads
+from stancegraph.graph.synth import write_synthetic
+from stancegraph.graph.validation import vocabulary_quads
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 SMOKE_CLIENTS = (2, 4)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from graph.errors import NotFoundError, StancegraphError
-from graph.store import Row, Store, Term
-from graph.terms import as_date, local_id, python_value, resource
+from stancegraph.graph.errors import NotFoundError, StancegraphError
+from stancegraph.graph.store import Row, Store, Term
+from stancegraph.graph.terms import as_date, local_id, python_value, resource
 
 SIGNS = {"supports": 1, "opposes": -1}
 MIXED = 0

@@ -27,12 +27,12 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
-from graph.errors import StancegraphError
-from graph.loading import derive_edges
-from graph.store import LocalStore
-from graph.terms import local_id, python_value, resource
-from graph.validation import require_valid, vocabulary_quads
-from ontology import ID, PREFIXES, SG, Namespace
+from stancegraph.graph.errors import StancegraphError
+from stancegraph.graph.loading import derive_edges
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.terms import local_id, python_value, resource
+from stancegraph.graph.validation import require_valid, vocabulary_quads
+from stancegraph.ontology import ID, PREFIXES, SG, Namespace
 
 RDF, RDFS, XSD, SKOS, DCT, PROV = (
     Namespace(PREFIXES[p]) for p in ("rdf", "rdfs", "xsd", "skos", "dct", "prov")

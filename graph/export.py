@@ -10,11 +10,11 @@ from typing import BinaryIO
 import networkx as nx
 import pyoxigraph as ox
 
-from graph.errors import NotFoundError, UnsupportedFormatError
-from graph.projection import STANCE_RELATIONS, stance_graph
-from graph.store import Store
-from graph.terms import local_id, resource
-from ontology import PREFIXES
+from stancegraph.graph.errors import NotFoundError, UnsupportedFormatError
+from stancegraph.graph.projection import STANCE_RELATIONS, stance_graph
+from stancegraph.graph.store import Store
+from stancegraph.graph.terms import local_id, resource
+from stancegraph.ontology import PREFIXES
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.queries import load_query
-from graph.store import Row, Store, inject_pattern, values_block
-from ontology import SG
+from stancegraph.graph.queries import inject_pattern, load_query, values_block
+from stancegraph.graph.store import Row, Store
+from stancegraph.ontology import SG
 
 GROUPS = (SG.Actor, SG.Draft, SG.Clause)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.errors import StoreError
-from graph.queries import load_query
-from graph.rdf_files import load_into
-from graph.store import LocalStore, Store
-from graph.validation import require_valid, vocabulary_quads
+from stancegraph.graph.errors import StoreError
+from stancegraph.graph.queries import load_query
+from stancegraph.graph.rdf_files import load_into
+from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
+from stancegraph.graph.validation import require_valid, vocabulary_quads
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -136,3 +136,14 @@ def bundled_store() -> LocalStore:
     store = scratch_store(bundled_files())
     store.extend(vocabulary_quads())
     return LocalStore(store, "bundled data in memory")
+
+
+def open_store(*, path: Path | None = None, endpoint: str | None = None, read_only: bool = False) -> Store:
+    """The dataset: remote if ``endpoint`` is given, on disk if ``path`` is, else the bundled data in memory."""
+    if endpoint and path:
+        raise StoreError("give a store path or an endpoint URL, not both")
+    if endpoint:
+        return RemoteStore(endpoint)
+    if path is not None:
+        return open_disk_store(path, read_only=read_only)
+    return bundled_store()

@@ -18,10 +18,10 @@ from itertools import zip_longest
 import networkx as nx
 import pyoxigraph as ox
 
-from graph.kinds import node_kinds
-from graph.queries import load_query
-from graph.store import Row, Store, inject_pattern, only_pinned, values_block
-from graph.terms import local_id, python_value
+from stancegraph.graph.kinds import node_kinds
+from stancegraph.graph.queries import inject_pattern, load_query, only_pinned, values_block
+from stancegraph.graph.store import Row, Store
+from stancegraph.graph.terms import local_id, python_value
 
 GROUPS = {
     "https://w3id.org/stancegraph/ns#Actor": "actor",

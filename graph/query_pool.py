@@ -35,9 +35,9 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StancegraphError
-from graph.sparql_guard import refuse_remote_access
-from graph.store import QueryResult, Store, parse_answer
+from stancegraph.graph.errors import QuerySyntaxError, StancegraphError
+from stancegraph.graph.sparql_guard import refuse_remote_access
+from stancegraph.graph.store import QueryResult, Store, parse_answer
 
 CHUNK_BYTES = 64 * 1024
 

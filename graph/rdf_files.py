@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 from pyoxigraph import Quad, RdfFormat, Store
 
-from graph.errors import RdfSyntaxError, UnsupportedFormatError
+from stancegraph.graph.errors import RdfSyntaxError, UnsupportedFormatError
 
 FORMATS_BY_SUFFIX: dict[str, RdfFormat] = {
     ".ttl": RdfFormat.TURTLE,

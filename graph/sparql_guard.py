@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from graph.errors import StancegraphError
+from stancegraph.graph.errors import StancegraphError
 
 _TOKEN = re.compile(
     r"""

@@ -10,70 +10,19 @@ the CLI and the analysis never need to know which one they talk to.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 
-from graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError, StoreError
-from graph.queries import load_query
+from stancegraph.graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError, StoreError
+from stancegraph.graph.queries import bind_values, load_query
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term]
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]
-
-_ONLY_IF = re.compile(r"^.*#\s*only if \?(\w+)\s*$", re.MULTILINE)
-_FIRST_GROUP = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
-def bind_values(query: str, bindings: Mapping[str, Term | None]) -> str:
-    """Pin variables to values by opening the first ``WHERE {`` with a ``VALUES`` block.
-
-    This is plain SPARQL 1.1, so it works the same on every endpoint (unlike
-    engine-specific substitution APIs). ``None`` values are left unbound.
-
-    >>> bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"s": ox.NamedNode("http://e/a")})
-    'SELECT ?s WHERE { VALUES (?s) { (<http://e/a>) }  ?s ?p ?o }'
-    """
-    pinned = {name: value for name, value in bindings.items() if value is not None}
-    if not pinned:
-        return query
-    names = " ".join(f"?{name}" for name in pinned)
-    values = " ".join(str(value) for value in pinned.values())
-    return inject_pattern(query, f"VALUES ({names}) {{ ({values}) }}")
-
-
-def only_pinned(query: str, pins: Mapping[str, Term | None]) -> str:
-    r"""Drop the lines marked ``# only if ?name`` whose variable is not pinned, and pin the rest.
-
-    A filter line costs its lookups even when nothing is pinned, so a query
-    keeps only the filters asked for.
-
-    >>> only_pinned("SELECT DISTINCT ?p WHERE {\n  ?p <http://e/a> ?a .  # only if ?a\n}", {"a": None})
-    'SELECT DISTINCT ?p WHERE {\n\n}'
-    """
-    kept = _ONLY_IF.sub(lambda line: line[0] if pins.get(line[1]) is not None else "", query)
-    return bind_values(kept, pins)
-
-
-def values_block(name: str, iris: Iterable[str]) -> str:
-    """``VALUES ?name { <iri> ... }``: one variable pinned to several IRIs (put first with :func:`inject_pattern`).
-
-    >>> values_block("s", ["http://e/a", "http://e/b"])
-    'VALUES ?s { <http://e/a> <http://e/b> }'
-    """
-    return f"VALUES ?{name} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
-
-
-def inject_pattern(query: str, pattern: str) -> str:
-    """Put a graph pattern first in the query's first ``WHERE {`` group."""
-    match = _FIRST_GROUP.search(query)
-    if match is None:
-        raise ValueError("the query needs a WHERE clause")
-    return f"{query[: match.end()]} {pattern} {query[match.end() :]}"
 
 
 class Store(ABC):
@@ -228,16 +177,3 @@ def open_disk_store(path: Path, *, read_only: bool = False) -> LocalStore:
     except OSError as error:
         raise StoreError(f"{path}: cannot open the store ({error})") from None
     return LocalStore(store, f"on-disk store {path}")
-
-
-def open_store(*, path: Path | None = None, endpoint: str | None = None, read_only: bool = False) -> Store:
-    """The dataset: remote if ``endpoint`` is given, on disk if ``path`` is, else the bundled data in memory."""
-    if endpoint and path:
-        raise StoreError("give a store path or an endpoint URL, not both")
-    if endpoint:
-        return RemoteStore(endpoint)
-    if path is not None:
-        return open_disk_store(path, read_only=read_only)
-    from graph.loading import bundled_store
-
-    return bundled_store()

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.rdf_files import rdf_format_for
-from ontology import ID, PREFIXES, SG, Namespace
+from stancegraph.graph.rdf_files import rdf_format_for
+from stancegraph.ontology import ID, PREFIXES, SG, Namespace
 
 RDF = Namespace(PREFIXES["rdf"])
 RDFS = Namespace(PREFIXES["rdfs"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
-from ontology import ID
+from stancegraph.ontology import ID
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {

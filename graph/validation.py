@@ -18,9 +18,9 @@ import rdflib
 from pyshacl import validate as shacl_validate
 from rdflib.namespace import SH
 
-from graph.errors import ShapeViolationError
-from graph.store import inject_pattern
-from ontology import SHAPES_FILE, VOCABULARY_FILE
+from stancegraph.graph.errors import ShapeViolationError
+from stancegraph.graph.queries import inject_pattern
+from stancegraph.ontology import SHAPES_FILE, VOCABULARY_FILE
 
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 

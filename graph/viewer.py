@@ -32,8 +32,8 @@ import pyvis
 from markupsafe import Markup
 from pyvis.network import Network
 
-from graph.analysis import coalition_groups
-from graph.terms import as_date, local_id
+from stancegraph.graph.analysis import coalition_groups
+from stancegraph.graph.terms import as_date, local_id
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VIS_JS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"

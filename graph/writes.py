@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.errors import QuerySyntaxError, StoreError
-from graph.loading import add_derived_edges
-from graph.sparql_guard import refuse_remote_access
-from graph.store import Store
-from graph.validation import ValidationReport, require_valid, vocabulary_quads
-from ontology import SG
+from stancegraph.graph.errors import QuerySyntaxError, StoreError
+from stancegraph.graph.loading import add_derived_edges
+from stancegraph.graph.sparql_guard import refuse_remote_access
+from stancegraph.graph.store import Store
+from stancegraph.graph.validation import ValidationReport, require_valid, vocabulary_quads
+from stancegraph.ontology import SG
 
 DERIVED_PREDICATES = tuple(
     SG.term(name) for name in ("supports", "opposes", "revises", "keeps", "removes", "adds")

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.server import running
-from api.settings import Settings
-from graph.loading import bundled_files, bundled_store, load_files
-from graph.store import LocalStore, RemoteStore, Store, open_disk_store
+from stancegraph.api.server import running
+from stancegraph.api.settings import Settings
+from stancegraph.graph.loading import bundled_files, bundled_store, load_files
+from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
 from tests.servers import oxigraph_server
 
 

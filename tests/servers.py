@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from graph.export import export
-from graph.loading import bundled_store
+from stancegraph.graph.export import export
+from stancegraph.graph.loading import bundled_store
 
 
 def free_port() -> int:

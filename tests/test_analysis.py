@@ -27,13 +27,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import problems
-from api.routes import analysis as routes
-from graph import analysis
-from graph.errors import NotFoundError
-from graph.projection import stance_graph
-from graph.store import LocalStore
-from ontology import ID
+from stancegraph.api import problems
+from stancegraph.api.routes import analysis as routes
+from stancegraph.graph import analysis
+from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.store import LocalStore
+from stancegraph.ontology import ID
 
 US, RUSSIA, UKRAINE, EUROPE, PUTIN = (
     str(ID) + name for name in ("us", "russia", "ukraine", "europe", "putin")

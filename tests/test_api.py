@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.settings import Settings
+from stancegraph.api.settings import Settings
 
 # Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); only
 # `stancegraph serve` itself is started once, on the bundled data.
@@ -329,7 +329,7 @@ def test_serve_command_logs_one_line_per_request() -> None:
         port = probe.getsockname()[1]
     env = {**os.environ, "STANCEGRAPH_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from graph.cli import main; main()", "serve", "--host", "127.0.0.1"],
+        [sys.executable, "-c", "from stancegraph.cli import main; main()", "serve", "--host", "127.0.0.1"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -24,9 +24,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from api.app import create_app
-from api.limits import ROW_LIMIT, TRUNCATED
-from api.settings import Settings
+from stancegraph.api.app import create_app
+from stancegraph.api.limits import ROW_LIMIT, TRUNCATED
+from stancegraph.api.settings import Settings
 from tests.competency_questions import CompetencyQuestion, competency_questions
 
 SPEC: dict[str, Any] = create_app(Settings()).openapi()

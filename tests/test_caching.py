@@ -15,8 +15,8 @@ import brotli
 import httpx
 import pytest
 
-from api.app import create_app
-from api.settings import Settings
+from stancegraph.api.app import create_app
+from stancegraph.api.settings import Settings
 from tests.servers import stalled_request
 
 TOKEN = "caching-test-token-0123456789"

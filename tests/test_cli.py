@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.loading import bundled_files
+from stancegraph.graph.loading import bundled_files
 
 DATA = bundled_files()[0]
 EXECUTABLE = shutil.which("stancegraph")

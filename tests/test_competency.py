@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.store import Store
-from graph.terms import python_value
+from stancegraph.graph.store import Store
+from stancegraph.graph.terms import python_value
 from tests.competency_questions import CompetencyQuestion, competency_questions
 
 QUESTIONS = competency_questions()

@@ -11,14 +11,14 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
-from graph.analysis import stances
-from graph.curation import CurationError, add_file
-from graph.errors import ShapeViolationError
-from graph.loading import bundled_store
-from graph.projection import stance_graph
-from graph.store import LocalStore
-from graph.validation import vocabulary_quads
-from ontology import ID, PREFIXES, SG
+from stancegraph.graph.analysis import stances
+from stancegraph.graph.curation import CurationError, add_file
+from stancegraph.graph.errors import ShapeViolationError
+from stancegraph.graph.loading import bundled_store
+from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.validation import vocabulary_quads
+from stancegraph.ontology import ID, PREFIXES, SG
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = DATA / "curation-example.yaml"
@@ -308,8 +308,8 @@ def test_source_text_given_by_the_caller_is_the_one_checked(tmp_path: Path) -> N
 
 def test_facts_already_recorded_under_other_ids_are_not_duplicated(tmp_path: Path) -> None:
     """The example re-expresses facts of the bundled article: adding it to that data adds nothing."""
-    from graph.loading import bundled_files, load_files
-    from graph.store import open_disk_store
+    from stancegraph.graph.loading import bundled_files, load_files
+    from stancegraph.graph.store import open_disk_store
 
     store = open_disk_store(tmp_path / "store")
     load_files(store, bundled_files())

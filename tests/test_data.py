@@ -8,10 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.loading import bundled_files, prepare
-from graph.store import LocalStore
-from graph.validation import validate_quads
-from ontology import SG
+from stancegraph.graph.loading import bundled_files, prepare
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.validation import validate_quads
+from stancegraph.ontology import SG
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_TEXT = Path(

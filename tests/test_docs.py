@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import pytest
 
-from api.app import create_app
-from graph.cli import main
+from stancegraph.api.app import create_app
+from stancegraph.cli import main
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

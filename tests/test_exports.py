@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.export import POSITION_COLUMNS
-from graph.store import LocalStore
-from graph.terms import local_id, python_value, resource
+from stancegraph.graph.export import POSITION_COLUMNS
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.terms import local_id, python_value, resource
 from tests.test_cli import run
 
 ARTICLE = "roff-us-russian-peace-plan"

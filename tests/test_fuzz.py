@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from api.server import running
-from api.settings import Settings
-from graph.errors import StancegraphError
-from graph.loading import bundled_store, load_files
+from stancegraph.api.server import running
+from stancegraph.api.settings import Settings
+from stancegraph.graph.errors import StancegraphError
+from stancegraph.graph.loading import bundled_store, load_files
 from tests.hostile import hostile_turtle
 from tests.servers import recording_http_server
 from tests.test_write_api import AUTH, TOKEN, make_store

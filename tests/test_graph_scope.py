@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.projection import Scope, stance_graph
-from graph.store import LocalStore
-from graph.terms import local_id
-from ontology import ID
+from stancegraph.graph.projection import Scope, stance_graph
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.terms import local_id
+from stancegraph.ontology import ID
 
 STANCES = {"supports", "opposes"}
 
@@ -126,8 +126,8 @@ def test_a_scoped_graph_is_a_subgraph_of_the_whole(bundled: LocalStore, scope: S
 
 
 def test_the_measures_get_the_same_answers_without_the_evidence(bundled: LocalStore) -> None:
-    from graph import analysis
-    from graph.projection import STANCES_ONLY
+    from stancegraph.graph import analysis
+    from stancegraph.graph.projection import STANCES_ONLY
 
     whole, light = stance_graph(bundled), stance_graph(bundled, STANCES_ONLY)
     assert set(light.edges(keys=True)) == set(whole.edges(keys=True))

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from api.settings import Settings, SettingsError
+from stancegraph.api.settings import Settings, SettingsError
 from tests.problems import problem
 from tests.servers import stalled_request
 

@@ -11,12 +11,12 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.dependencies import get_store
-from api.settings import Settings
-from graph.loading import bundled_store
-from graph.store import LocalStore
-from ontology import ID, PREFIXES
+from stancegraph.api.app import create_app
+from stancegraph.api.dependencies import get_store
+from stancegraph.api.settings import Settings
+from stancegraph.graph.loading import bundled_store
+from stancegraph.graph.store import LocalStore
+from stancegraph.ontology import ID, PREFIXES
 
 # Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); the hostile
 # data is an in-process app with its store replaced, so that one is local only.

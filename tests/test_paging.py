@@ -6,10 +6,10 @@ import httpx
 import pytest
 from starlette.requests import Request
 
-from api.catalog import Catalog
-from api.pagination import PageRequest, page_of
-from graph.store import LocalStore
-from ontology import ID, SG
+from stancegraph.api.catalog import Catalog
+from stancegraph.api.pagination import PageRequest, page_of
+from stancegraph.graph.store import LocalStore
+from stancegraph.ontology import ID, SG
 
 pytestmark = pytest.mark.backends("local", "remote")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.errors import QuerySyntaxError
-from graph.loading import bundled_files, load_files
-from graph.query_pool import NotAcceptableError, QueryJob, QueryPool, QueryTimeoutError
-from graph.store import open_disk_store
+from stancegraph.graph.errors import QuerySyntaxError
+from stancegraph.graph.loading import bundled_files, load_files
+from stancegraph.graph.query_pool import NotAcceptableError, QueryJob, QueryPool, QueryTimeoutError
+from stancegraph.graph.store import open_disk_store
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 LABELS = (
@@ -122,7 +122,7 @@ def test_writes_happen_while_the_workers_are_paused(store_path: Path) -> None:
 
 
 def test_the_pooled_store_answers_like_the_local_one(store_path: Path, bundled) -> None:
-    from graph.query_pool import PooledStore
+    from stancegraph.graph.query_pool import PooledStore
 
     pooled = PooledStore(QueryPool(store_path, workers=1, timeout=5))
     try:

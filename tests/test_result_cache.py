@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from graph.result_cache import CachedAnswer, ResultCache
+from stancegraph.api.result_cache import CachedAnswer, ResultCache
 
 
 def answer(size: int) -> CachedAnswer:

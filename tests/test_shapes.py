@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.loading import derive_edges
-from graph.store import LocalStore
-from graph.validation import validate_quads
+from stancegraph.graph.loading import derive_edges
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.validation import validate_quads
 
 PREFIXES = """
 @prefix : <https://w3id.org/stancegraph/id/> .

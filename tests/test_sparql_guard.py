@@ -7,7 +7,7 @@ import contextlib
 import pyoxigraph as ox
 import pytest
 
-from graph.sparql_guard import RemoteAccessError, refuse_remote_access, remote_calls
+from stancegraph.graph.sparql_guard import RemoteAccessError, refuse_remote_access, remote_calls
 from tests.servers import recording_http_server
 
 

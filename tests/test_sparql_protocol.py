@@ -14,9 +14,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from api.negotiation import GRAPHS, SOLUTIONS, best_match
-from graph.loading import bundled_files, load_files
-from graph.store import open_disk_store
+from stancegraph.api.negotiation import GRAPHS, SOLUTIONS, best_match
+from stancegraph.graph.loading import bundled_files, load_files
+from stancegraph.graph.store import open_disk_store
 from tests.competency_questions import CompetencyQuestion, competency_questions
 from tests.test_competency import cells, projected
 

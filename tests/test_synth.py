@@ -7,12 +7,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.loading import derive_edges, prepare
-from graph.rdf_files import read_quads
-from graph.store import LocalStore
-from graph.synth import HOSTILE_LABEL, KINDS, SynthReport, write_synthetic
-from graph.validation import validate_quads
-from ontology import SG
+from stancegraph.graph.loading import derive_edges, prepare
+from stancegraph.graph.rdf_files import read_quads
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.synth import HOSTILE_LABEL, KINDS, SynthReport, write_synthetic
+from stancegraph.graph.validation import validate_quads
+from stancegraph.ontology import SG
 
 DERIVED = {SG.supports, SG.opposes, SG.revises, SG.keeps, SG.removes, SG.adds}
 SIZE = {"actors": 30, "clauses": 100, "drafts": 4}

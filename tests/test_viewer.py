@@ -24,13 +24,13 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from api.server import running
-from api.settings import Settings
-from graph.cli import main
-from graph.loading import bundled_files
-from graph.projection import stance_graph
-from graph.store import LocalStore
-from graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
+from stancegraph.api.server import running
+from stancegraph.api.settings import Settings
+from stancegraph.cli import main
+from stancegraph.graph.loading import bundled_files
+from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.store import LocalStore
+from stancegraph.graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
 from tests.hostile import hostile_turtle
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"

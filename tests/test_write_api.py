@@ -16,10 +16,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from api.server import running
-from api.settings import Settings
-from graph.loading import bundled_files, load_files
-from graph.store import open_disk_store
+from stancegraph.api.server import running
+from stancegraph.api.settings import Settings
+from stancegraph.graph.loading import bundled_files, load_files
+from stancegraph.graph.store import open_disk_store
 from tests.problems import problem
 from tests.servers import free_port, wait_until_up
 
@@ -46,7 +46,7 @@ POSITION_TURTLE = (
 )
 NATO_OPPOSES = PREFIXES + "ASK { :nato sg:opposes :plan-28-no-nato-troops }"
 BREAKS_SHAPES = PREFIXES + "INSERT DATA { :someone a sg:Person }"
-CLI = "from graph.cli import main; main()"
+CLI = "from stancegraph.cli import main; main()"
 
 
 def make_store(location: Path) -> Path:

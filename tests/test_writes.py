@@ -14,11 +14,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.errors import QuerySyntaxError, ShapeViolationError, StoreError
-from graph.loading import bundled_files, load_files
-from graph.sparql_guard import RemoteAccessError
-from graph.store import LocalStore, open_disk_store
-from graph.writes import apply, plan_update
+from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, StoreError
+from stancegraph.graph.loading import bundled_files, load_files
+from stancegraph.graph.sparql_guard import RemoteAccessError
+from stancegraph.graph.store import LocalStore, open_disk_store
+from stancegraph.graph.writes import apply, plan_update
 from tests.servers import recording_http_server
 
 PREFIXES = """
@@ -113,8 +113,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     import pyoxigraph as ox
-    from graph.store import open_disk_store
-    from graph.writes import apply, plan_update
+    from stancegraph.graph.store import open_disk_store
+    from stancegraph.graph.writes import apply, plan_update
     store = open_disk_store(__import__("pathlib").Path(sys.argv[1]))
     for i in range(10_000):
         label = f"acknowledged {i}"

@@ -8,9 +8,9 @@ from typing import TypeVar
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 
-from api.negotiation import best_match
-from api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, ProblemError, invalid_parameter
-from graph.errors import NotFoundError
+from stancegraph.api.negotiation import best_match
+from stancegraph.api.problems import MEDIA_TYPE, PROBLEM_RESPONSES, ProblemError, invalid_parameter
+from stancegraph.graph.errors import NotFoundError
 
 
 async def accepts_json(request: Request) -> None:
@@ -50,7 +50,7 @@ def one(items: list[T], kind: str, identifier: str) -> T:
 
 
 def routers() -> list[APIRouter]:
-    from api.routes import actors, claims, clauses, documents, graph, positions, sources, stats
+    from stancegraph.api.routes import actors, claims, clauses, documents, graph, positions, sources, stats
 
     return [
         module.router for module in (actors, clauses, documents, positions, claims, graph, stats, sources)

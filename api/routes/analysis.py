@@ -15,14 +15,14 @@ import networkx as nx
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from api.dependencies import StoreDep
-from api.models import StanceGraph
-from api.problems import PROBLEM_RESPONSES
-from graph import analysis
-from graph.errors import NotFoundError
-from graph.projection import STANCES_ONLY, stance_graph
-from graph.terms import resource
-from graph.viewer import graph_payload
+from stancegraph.api.dependencies import StoreDep
+from stancegraph.api.models import StanceGraph
+from stancegraph.api.problems import PROBLEM_RESPONSES
+from stancegraph.graph import analysis
+from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.projection import STANCES_ONLY, stance_graph
+from stancegraph.graph.terms import resource
+from stancegraph.graph.viewer import graph_payload
 
 router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request
 
-from api.dependencies import CatalogDep
-from api.models import EMBEDDED, Clause, ClauseDetail, Page
-from api.pagination import PageDep, embed, page_of
-from api.routes import api_router, one, pinned
-from ontology import SG
+from stancegraph.api.dependencies import CatalogDep
+from stancegraph.api.models import EMBEDDED, Clause, ClauseDetail, Page
+from stancegraph.api.pagination import PageDep, embed, page_of
+from stancegraph.api.routes import api_router, one, pinned
+from stancegraph.ontology import SG
 
 router = api_router("clauses")
 

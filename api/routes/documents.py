@@ -7,13 +7,13 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import Path, Query, Request
 
-from api.catalog import Catalog
-from api.dependencies import CatalogDep
-from api.models import ChangeKind, ClauseChange, Document, DocumentDetail, DocumentDiff, Page, Ref
-from api.pagination import PageDep, page_of
-from api.problems import ProblemError
-from api.routes import api_router, one
-from ontology import SG
+from stancegraph.api.catalog import Catalog
+from stancegraph.api.dependencies import CatalogDep
+from stancegraph.api.models import ChangeKind, ClauseChange, Document, DocumentDetail, DocumentDiff, Page, Ref
+from stancegraph.api.pagination import PageDep, page_of
+from stancegraph.api.problems import ProblemError
+from stancegraph.api.routes import api_router, one
+from stancegraph.ontology import SG
 
 router = api_router("documents")
 DocumentId = Annotated[str, Path(description="The document's id, e.g. `plan-28-point`.")]

@@ -13,15 +13,15 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from api.catalog import Catalog
-from api.dependencies import CatalogDep, StoreDep
-from api.models import StanceGraph
-from api.problems import invalid_parameter
-from api.routes import api_router, pinned
-from graph.errors import NotFoundError
-from graph.projection import Scope, stance_graph
-from graph.viewer import graph_payload
-from ontology import SG
+from stancegraph.api.catalog import Catalog
+from stancegraph.api.dependencies import CatalogDep, StoreDep
+from stancegraph.api.models import StanceGraph
+from stancegraph.api.problems import invalid_parameter
+from stancegraph.api.routes import api_router, pinned
+from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.projection import Scope, stance_graph
+from stancegraph.graph.viewer import graph_payload
+from stancegraph.ontology import SG
 
 router = api_router("graph")
 MAX_NODES = 1_000

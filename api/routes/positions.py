@@ -7,11 +7,11 @@ from typing import Annotated
 import pyoxigraph as ox
 from fastapi import Query, Request
 
-from api.dependencies import CatalogDep
-from api.models import Certainty, Page, Position, Stance
-from api.pagination import PageDep, page_of
-from api.routes import api_router, pinned
-from ontology import SG
+from stancegraph.api.dependencies import CatalogDep
+from stancegraph.api.models import Certainty, Page, Position, Stance
+from stancegraph.api.pagination import PageDep, page_of
+from stancegraph.api.routes import api_router, pinned
+from stancegraph.ontology import SG
 
 router = api_router("positions")
 

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from pydantic import BaseModel, Field, ValidationError
 
-from api.problems import ProblemError
-from api.routes import api_router
-from api.writing import WriteAccess, WriterDep
-from graph.curation import CurationReport
+from stancegraph.api.problems import ProblemError
+from stancegraph.api.routes import api_router
+from stancegraph.api.writing import WriteAccess, WriterDep
+from stancegraph.graph.curation import CurationReport
 
 router = api_router("sources")
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")

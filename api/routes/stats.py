@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from api.dependencies import StoreDep
-from api.models import Stats
-from api.routes import api_router
-from graph.terms import python_value
+from stancegraph.api.dependencies import StoreDep
+from stancegraph.api.models import Stats
+from stancegraph.api.routes import api_router
+from stancegraph.graph.terms import python_value
 
 router = api_router("stats")
 

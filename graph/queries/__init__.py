@@ -22,10 +22,14 @@ What makes a query fast on Oxigraph, measured on a million triples (each
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
-from graph.errors import QueryNotFoundError
+import pyoxigraph as ox
+
+from stancegraph.graph.errors import QueryNotFoundError
 
 QUERY_DIR = Path(__file__).resolve().parent
 
@@ -46,3 +50,58 @@ def load_query(name: str) -> str:
     if not name.replace("-", "").isalnum() or not path.is_file():
         raise QueryNotFoundError(f"no query named {name!r}; known: {', '.join(query_names())}")
     return path.read_text(encoding="utf-8")
+
+
+_ONLY_IF = re.compile(r"^.*#\s*only if \?(\w+)\s*$", re.MULTILINE)
+_FIRST_GROUP = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def bind_values(
+    query: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
+) -> str:
+    """Pin variables to values by opening the first ``WHERE {`` with a ``VALUES`` block.
+
+    This is plain SPARQL 1.1, so it works the same on every endpoint (unlike
+    engine-specific substitution APIs). ``None`` values are left unbound.
+
+    >>> bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"s": ox.NamedNode("http://e/a")})
+    'SELECT ?s WHERE { VALUES (?s) { (<http://e/a>) }  ?s ?p ?o }'
+    """
+    pinned = {name: value for name, value in bindings.items() if value is not None}
+    if not pinned:
+        return query
+    names = " ".join(f"?{name}" for name in pinned)
+    values = " ".join(str(value) for value in pinned.values())
+    return inject_pattern(query, f"VALUES ({names}) {{ ({values}) }}")
+
+
+def only_pinned(
+    query: str, pins: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
+) -> str:
+    r"""Drop the lines marked ``# only if ?name`` whose variable is not pinned, and pin the rest.
+
+    A filter line costs its lookups even when nothing is pinned, so a query
+    keeps only the filters asked for.
+
+    >>> only_pinned("SELECT DISTINCT ?p WHERE {\n  ?p <http://e/a> ?a .  # only if ?a\n}", {"a": None})
+    'SELECT DISTINCT ?p WHERE {\n\n}'
+    """
+    kept = _ONLY_IF.sub(lambda line: line[0] if pins.get(line[1]) is not None else "", query)
+    return bind_values(kept, pins)
+
+
+def values_block(name: str, iris: Iterable[str]) -> str:
+    """``VALUES ?name { <iri> ... }``: one variable pinned to several IRIs (put first with :func:`inject_pattern`).
+
+    >>> values_block("s", ["http://e/a", "http://e/b"])
+    'VALUES ?s { <http://e/a> <http://e/b> }'
+    """
+    return f"VALUES ?{name} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
+
+
+def inject_pattern(query: str, pattern: str) -> str:
+    """Put a graph pattern first in the query's first ``WHERE {`` group."""
+    match = _FIRST_GROUP.search(query)
+    if match is None:
+        raise ValueError("the query needs a WHERE clause")
+    return f"{query[: match.end()]} {pattern} {query[match.end() :]}"

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from graph import analysis
-from graph.cli_options import output_option, store_options
-from graph.output import render_records
-from graph.projection import STANCES_ONLY, stance_graph
-from graph.store import Store
-from graph.terms import resource
+from stancegraph.cli.options import output_option, store_options
+from stancegraph.cli.output import render_records
+from stancegraph.graph import analysis
+from stancegraph.graph.projection import STANCES_ONLY, stance_graph
+from stancegraph.graph.store import Store
+from stancegraph.graph.terms import resource
 
 
 def _labels(nodes: Sequence[analysis.Node]) -> str:

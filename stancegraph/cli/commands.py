@@ -15,15 +15,15 @@ from typing import Any
 import click
 import pyoxigraph as ox
 
-from graph.cli_analysis import analyse
-from graph.cli_options import output_option, store_options, target_store_option, write_atomically
-from graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
-from graph.export import FORMATS, export
-from graph.loading import build_store, load_files, prepare
-from graph.output import render_rows
-from graph.store import Store, open_disk_store
-from graph.validation import validate_quads
-from ontology import PREFIXES
+from stancegraph.cli.analysis import analyse
+from stancegraph.cli.options import output_option, store_options, target_store_option, write_atomically
+from stancegraph.cli.output import render_rows
+from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
+from stancegraph.graph.export import FORMATS, export
+from stancegraph.graph.loading import build_store, load_files, prepare
+from stancegraph.graph.store import Store, open_disk_store
+from stancegraph.graph.validation import validate_quads
+from stancegraph.ontology import PREFIXES
 
 
 class _Group(click.Group):
@@ -230,8 +230,8 @@ def view(out: Path, store: Store) -> None:
     Example:
       stancegraph view --out stances.html
     """
-    from graph.projection import stance_graph
-    from graph.viewer import graph_payload, render_viewer
+    from stancegraph.graph.projection import stance_graph
+    from stancegraph.graph.viewer import graph_payload, render_viewer
 
     payload = graph_payload(stance_graph(store))
     html = render_viewer(payload, standalone=True).encode("utf-8")
@@ -260,7 +260,7 @@ def add(file: Path, store_path: Path, source_text: Path | None, dry_run: bool) -
     Example:
       stancegraph add --store ./plan.oxigraph new-statement.yaml --source-text statement.txt
     """
-    from graph.curation import add_file
+    from stancegraph.graph.curation import add_file
 
     store = open_disk_store(store_path)
     report = add_file(store, file, source_text=source_text, dry_run=dry_run)
@@ -290,7 +290,7 @@ def synth(actors: int, clauses: int, drafts: int, seed: int, hostile_labels: boo
     Example:
       stancegraph synth --actors 1000 --clauses 10000 --drafts 20 --seed 0 --out synthetic.nt
     """
-    from graph.synth import write_synthetic
+    from stancegraph.graph.synth import write_synthetic
 
     if clauses < drafts:
         raise click.BadParameter("need at least one clause per draft", param_hint="--clauses")
@@ -342,7 +342,7 @@ def serve(host: str, port: int, store_path: Path | None, endpoint: str | None) -
     Example:
       stancegraph serve --port 8000
     """
-    from api.server import serve as run_server
-    from api.settings import Settings
+    from stancegraph.api.server import serve as run_server
+    from stancegraph.api.settings import Settings
 
     run_server(Settings.from_env(host=host, port=port, store=store_path, endpoint=endpoint))

@@ -7,8 +7,8 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 
-from graph.store import Row
-from graph.terms import python_value
+from stancegraph.graph.store import Row
+from stancegraph.graph.terms import python_value
 
 OUTPUT_FORMATS = ("table", "json", "csv")
 

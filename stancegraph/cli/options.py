@@ -9,8 +9,8 @@ from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from graph.output import OUTPUT_FORMATS
-from graph.store import open_store
+from stancegraph.cli.output import OUTPUT_FORMATS
+from stancegraph.graph.loading import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
