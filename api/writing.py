@@ -33,6 +33,7 @@ from stancegraph.api.settings import Settings
 from stancegraph.graph.curation import CurationError, CurationReport, add_file
 from stancegraph.graph.errors import StoreError
 from stancegraph.graph.store import LocalStore, RemoteStore, Store
+from stancegraph.graph.update_delta import Graph
 from stancegraph.graph.writes import ChangeSet, apply, plan_addition, plan_replacement, plan_update
 
 T = TypeVar("T")
@@ -102,9 +103,9 @@ class Writer:
         """Add triples to the default graph (Graph Store Protocol POST)."""
         return await self._change(lambda: plan_addition(self.store, quads))
 
-    async def replace(self, quads: Iterable[ox.Quad]) -> WriteResult:
-        """Replace the data (Graph Store Protocol PUT; DELETE is a replacement with nothing)."""
-        return await self._change(lambda: plan_replacement(self.store, quads))
+    async def replace(self, quads: Iterable[ox.Quad], graph: Graph | None = None) -> WriteResult:
+        """Replace one graph (Graph Store Protocol PUT; DELETE is a replacement with nothing)."""
+        return await self._change(lambda: plan_replacement(self.store, quads, graph or ox.DefaultGraph()))
 
     async def curate(self, curation: str, source_text: str | None, *, dry_run: bool) -> CurationReport:
         """Check a curation file (YAML text) against the data and add it, all or nothing."""

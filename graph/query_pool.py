@@ -483,6 +483,10 @@ class PooledStore(Store):
         answer = self.pool.run(QueryJob(query, solutions_format="JSON", graph_format="N_TRIPLES"))
         return parse_answer(b"".join(answer.chunks), graph=answer.kind == "graph")
 
+    def engine(self) -> ox.Store:
+        """A read-only view of the store in this process; drop it before the write (which pauses readers)."""
+        return ox.Store.read_only(str(self.pool.store_path))
+
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         batch = list(quads)
         self._write(lambda writer: writer.extend(batch))

@@ -91,6 +91,10 @@ class Store(ABC):
         """Add the default graph of an in-memory store in one transaction (a bulk load, kept in Rust)."""
         raise StoreError(f"{self.description} is read-only here")
 
+    def engine(self) -> ox.Store:
+        """The Oxigraph store itself, for planning a write by reading it (current until the next write)."""
+        raise StoreError(f"{self.description} is read-only here")
+
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release files or connections."""
 
@@ -114,6 +118,9 @@ class LocalStore(Store):
             return self.oxigraph.query(query)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
+
+    def engine(self) -> ox.Store:
+        return self.oxigraph
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         self.oxigraph.extend(quads)

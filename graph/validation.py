@@ -9,7 +9,7 @@ Oxigraph, which is thousands of times faster at them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -160,3 +160,11 @@ def require_valid(quads: Iterable[ox.Quad]) -> ValidationReport:
 
 def _optional(node: object) -> str | None:
     return None if node is None else str(node)
+
+
+def require_valid_change(
+    store: ox.Store, added: Collection[ox.Quad], removed: Collection[ox.Quad]
+) -> ValidationReport:
+    """Validate the store as ``added``/``removed`` would leave it; raise :class:`ShapeViolationError` if it breaks."""
+    after = [quad for quad in store if quad not in removed]
+    return require_valid([*after, *added])

@@ -1,33 +1,28 @@
 """Validated writes: work out what a change would do, check it against the shapes, then apply it at once.
 
-A SPARQL Update or a batch of new quads is first applied to a scratch copy
-of the data, the truthy edges are derived again from the qualified nodes (so
-deleting a position also deletes its ``sg:supports`` edge), and the result is
-validated. Only a change whose result conforms is applied to the real store,
-as one ``DELETE DATA``/``INSERT DATA`` transaction: a refused or interrupted
-write leaves the store as it was.
-
-The scratch copy holds the whole dataset in memory, which is fine for curated
-data (tens of thousands of triples: well under a second) and slow at millions.
+Every write is planned as a difference (quads added, quads removed) read from the store itself,
+never from a copy of it: a SPARQL Update through :mod:`graph.update_delta`, quads to add or a graph
+to replace directly. The truthy edges of the nodes the change touches are derived again
+(:mod:`graph.derivation`: deleting a position deletes its ``sg:supports`` edge), the change is
+validated where it can break a shape (:func:`graph.validation.validate_change`), and only a change
+that conforms is applied, as one ``DELETE DATA``/``INSERT DATA`` transaction: a refused or
+interrupted write leaves the store as it was. Planning costs what the change touches, not the
+size of the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from stancegraph.graph.errors import QuerySyntaxError, StoreError
-from stancegraph.graph.loading import add_derived_edges
+from stancegraph.graph.derivation import edge_change, without_edges
+from stancegraph.graph.errors import StoreError
 from stancegraph.graph.sparql_guard import refuse_remote_access
 from stancegraph.graph.store import Store
-from stancegraph.graph.validation import ValidationReport, require_valid, vocabulary_quads
-from stancegraph.ontology import SG
-
-DERIVED_PREDICATES = tuple(
-    SG.term(name) for name in ("supports", "opposes", "revises", "keeps", "removes", "adds")
-)
+from stancegraph.graph.update_delta import Graph, update_delta
+from stancegraph.graph.validation import ValidationReport, require_valid_change
 
 
 @dataclass(frozen=True)
@@ -42,67 +37,72 @@ class ChangeSet:
         """One SPARQL update that applies the change in a single transaction."""
         if any(isinstance(term, ox.BlankNode) for quad in self.removed for term in quad.triple):
             raise StoreError("a write cannot remove triples about blank nodes; give those nodes IRIs")
-        delete = " ".join(f"{quad.triple} ." for quad in self.removed)
-        insert = " ".join(f"{quad.triple} ." for quad in self.added)
-        return f"DELETE DATA {{ {delete} }} ;\nINSERT DATA {{ {insert} }}"
+        return f"DELETE DATA {{ {_data_block(self.removed)} }} ;\nINSERT DATA {{ {_data_block(self.added)} }}"
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed)
 
 
-def _rederive(scratch: ox.Store) -> None:
-    """Replace every derived edge with what the qualified nodes now imply."""
-    for predicate in DERIVED_PREDICATES:
-        for quad in list(scratch.quads_for_pattern(None, predicate, None, ox.DefaultGraph())):
-            scratch.remove(quad)
-    add_derived_edges(scratch)
+def _data_block(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the inside of ``INSERT DATA``/``DELETE DATA``: default-graph triples, then ``GRAPH`` blocks."""
+    by_graph: dict[Graph, list[str]] = {}
+    for quad in quads:
+        by_graph.setdefault(quad.graph_name, []).append(f"{quad.triple} .")
+    parts = [
+        " ".join(lines) if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ {' '.join(lines)} }}"
+        for graph, lines in by_graph.items()
+    ]
+    return " ".join(parts)
 
 
-def plan(store: Store, change: Callable[[ox.Store], None]) -> ChangeSet:
-    """Apply ``change`` to a scratch copy of ``store``; return the validated difference."""
-    scratch = ox.Store()
-    scratch.extend(store.all_quads())
-    before = set(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    change(scratch)
-    if any(True for _ in scratch.named_graphs()):
-        raise StoreError("stancegraph keeps all data in the default graph; the write used a named graph")
-    _rederive(scratch)
-    after = set(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    report = require_valid(after)
-    return ChangeSet(added=frozenset(after - before), removed=frozenset(before - after), report=report)
+def plan_change(store: Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> ChangeSet:
+    """Validate adding ``added`` and removing ``removed``, truthy edges re-derived; return the whole change."""
+    return _plan(store.engine(), added, removed)
 
 
-def plan_update(store: Store, update: str, *, allowed_services: Collection[str] = ()) -> ChangeSet:
-    """What a SPARQL 1.1 Update would change. ``LOAD`` and ``SERVICE`` to endpoints not allowed are refused."""
+def _plan(engine: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> ChangeSet:
+    new = {quad for quad in without_edges(added) if quad not in engine}
+    gone = {quad for quad in without_edges(removed) if quad in engine} - new
+    edges = edge_change(engine, new, gone)
+    new |= edges.added
+    gone |= edges.removed
+    report = require_valid_change(engine, new, gone)
+    return ChangeSet(added=frozenset(new), removed=frozenset(gone), report=report)
+
+
+def plan_update(
+    store: Store,
+    update: str,
+    *,
+    allowed_services: Collection[str] = (),
+    using: Sequence[ox.NamedNode] = (),
+    using_named: Sequence[ox.NamedNode] = (),
+) -> ChangeSet:
+    """What a SPARQL 1.1 Update would change. ``LOAD`` and ``SERVICE`` to endpoints not allowed are refused.
+
+    ``using``/``using_named`` are the protocol's ``using-graph-uri``/``using-named-graph-uri``.
+    """
     refuse_remote_access(update, allowed_services=allowed_services)
-
-    def run(scratch: ox.Store) -> None:
-        try:
-            scratch.update(update)
-        except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
-        except OSError as error:  # LOAD of a remote document, SERVICE calls
-            raise StoreError(f"the update cannot run here: {error}") from None
-
-    return plan(store, run)
+    engine = store.engine()
+    delta = update_delta(engine, update, using=using, using_named=using_named)
+    if delta.needs_copy:
+        raise StoreError(
+            "this update matches a pattern after an earlier operation of the same request changed data; "
+            "send the operations as separate requests"
+        )
+    return _plan(engine, delta.added, delta.removed)
 
 
 def plan_addition(store: Store, quads: Iterable[ox.Quad]) -> ChangeSet:
-    """What adding ``quads`` (to the default graph) would change."""
-    batch = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
-    return plan(store, lambda scratch: scratch.extend(batch))
+    """What adding ``quads`` (each to its own graph) would change."""
+    return plan_change(store, quads, ())
 
 
-def plan_replacement(store: Store, quads: Iterable[ox.Quad]) -> ChangeSet:
-    """What replacing all the data with ``quads`` would change (Graph Store Protocol PUT)."""
-    batch = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
-
-    def replace(scratch: ox.Store) -> None:
-        scratch.clear()
-        scratch.extend(vocabulary_quads())  # the vocabulary is part of the dataset, not of the data
-        scratch.extend(batch)
-
-    return plan(store, replace)
+def plan_replacement(store: Store, quads: Iterable[ox.Quad], graph: Graph) -> ChangeSet:
+    """What replacing ``graph`` with ``quads`` would change (Graph Store Protocol PUT, and DELETE with none)."""
+    engine = store.engine()
+    batch = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
+    return _plan(engine, batch, engine.quads_for_pattern(None, None, None, graph))
 
 
 def apply(store: Store, changes: ChangeSet) -> None:

@@ -80,7 +80,11 @@ def test_deleting_a_position_deletes_its_truthy_edge(store: LocalStore) -> None:
             "exactly one verbatim evidence quote",
         ),
         ("INSERT DATA { <urn:a> <urn:b> ", QuerySyntaxError, "error at 1:"),
-        ("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }", StoreError, "default graph"),
+        (
+            "INSERT DATA { <urn:a> <urn:b> <urn:c> } ; DELETE WHERE { <urn:a> ?p ?o }",
+            StoreError,
+            "separate requests",
+        ),
     ],
 )
 def test_a_refused_update_changes_nothing(store: LocalStore, update: str, error: type, message: str) -> None:
