@@ -3,8 +3,9 @@
 * Every CLI command is described in docs/cli.md, every route in the page that owns it, every
   setting in docs/service.md.
 * Every ```console example that runs ``stancegraph`` (but ``serve``) is run on the bundled data and
-  its output compared; ``stancegraph`` lines in ```sh blocks are run and must succeed; every
-  ``>>>`` example in a ```python block runs as a doctest.
+  its output compared; ``stancegraph`` lines in ```sh blocks are run and must succeed; ``$ curl``
+  examples are replayed against the real service; every ``>>>`` example in a ```python block runs
+  as a doctest.
 * Every relative link points to an existing file, and every ``#anchor`` to a heading.
 * The README stays a front door: under 250 lines.
 """
@@ -14,11 +15,14 @@ from __future__ import annotations
 import doctest
 import re
 import shlex
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -96,13 +100,18 @@ def test_every_setting_is_in_the_service_page(variable: str) -> None:
 
 @dataclass(frozen=True)
 class Example:
-    """One command of a code block, with the output the page shows for it."""
+    """One command of a code block, with the output the page shows for it (console blocks only)."""
 
     line: int
     argv: tuple[str, ...]
-    head: int | None
+    pipe: tuple[str, ...]
     expected: tuple[str, ...]
     check_output: bool
+
+    @property
+    def head(self) -> int | None:
+        """N of a `| head -N` after the command."""
+        return int(self.pipe[-1].lstrip("-")) if self.pipe and self.pipe[0] == "head" else None
 
 
 @dataclass(frozen=True)
@@ -134,8 +143,11 @@ def _split(command: str) -> list[str] | None:
         return None
 
 
-def _examples(block: Block) -> list[Example]:
-    """The commands of a block; in ```console, `$ ` starts a command and the lines after are its output."""
+def _examples(block: Block, program: str = "stancegraph") -> list[Example]:
+    """The block's commands of `program` (`stancegraph` but `serve`; `curl`).
+
+    In ```console, `$ ` starts a command and the lines up to the next `$ ` are its output.
+    """
     console = block.language == "console"
     lines = block.body.splitlines()
     examples: list[Example] = []
@@ -157,20 +169,20 @@ def _examples(block: Block) -> list[Example]:
         while console and index < len(lines) and not lines[index].startswith("$ "):
             output.append(lines[index].rstrip())
             index += 1
-        if not words or words[0] != "stancegraph" or (len(words) > 1 and words[1] == "serve"):
+        if not words or words[0] != program or words[1:2] == ["serve"]:
             continue
-        head = None
+        pipe: list[str] = []
         if "|" in words:
-            pipe = words.index("|")
-            assert re.fullmatch(r"head -n? ?\d+", " ".join(words[pipe + 1 :])), (
-                f"{block.id}: only `| head -N` is understood in an example: {command}"
+            pipe = words[words.index("|") + 1 :]
+            words = words[: words.index("|")]
+            understood = r"head -n? ?\d+" if program == "stancegraph" else r"head -n? ?\d+|jq .*"
+            assert re.fullmatch(understood, " ".join(pipe), re.S), (
+                f"{block.id}: only `| head -N` (and `| jq` after curl) is understood in an example: {command}"
             )
-            head = int(words[-1].lstrip("-"))
-            words = words[:pipe]
-        assert not {">", ">>", "<", "&", "&&", ";"} & set(words), f"{block.id}: a shell construct: {command}"
-        examples.append(
-            Example(block.line + start, tuple(words[1:]), head, tuple(output), check_output=console)
+        assert not {">", ">>", "<", "&", "&&", ";", "|"} & set(words), (
+            f"{block.id}: a shell construct: {command}"
         )
+        examples.append(Example(block.line + start, tuple(words), tuple(pipe), tuple(output), console))
     return examples
 
 
@@ -206,6 +218,14 @@ def _lines(output: str, head: int | None) -> list[str]:
     return lines[:head] if head is not None else lines
 
 
+def _shows(where: str, example: Example, outputs: list[str], printed: str) -> None:
+    """Assert that one of `outputs` is what the page shows for `example`."""
+    candidates = [_lines(output, example.head) for output in outputs]
+    assert any(_matches(example.expected, actual) for actual in candidates), (
+        f"{where}\nthe page shows:\n" + "\n".join(example.expected) + "\nit prints:\n" + printed
+    )
+
+
 RUN_BLOCKS = [block for block in blocks("console", "sh", "shell", "bash") if _examples(block)]
 
 
@@ -220,17 +240,57 @@ def test_examples_print_what_the_page_shows(
     for variable in ("STANCEGRAPH_STORE", "STANCEGRAPH_ENDPOINT"):
         monkeypatch.delenv(variable, raising=False)
     for example in _examples(block):
-        where = f"{name(block.page)}:{example.line}: stancegraph {shlex.join(example.argv)}"
-        result = CliRunner().invoke(main, list(example.argv), prog_name="stancegraph")
+        where = f"{name(block.page)}:{example.line}: {shlex.join(example.argv)}"
+        result = CliRunner().invoke(main, list(example.argv[1:]), prog_name="stancegraph")
         fails = bool(example.expected) and example.expected[0].startswith("stancegraph: error:")
         assert (result.exit_code != 0) == fails, f"{where}\nexit {result.exit_code}\n{result.output}"
-        if not example.check_output:
-            continue
-        # What the page shows is the standard output, or both streams as a terminal shows them.
-        candidates = [_lines(result.stdout, example.head), _lines(result.output, example.head)]
-        assert any(_matches(example.expected, actual) for actual in candidates), (
-            f"{where}\nthe page shows:\n" + "\n".join(example.expected) + "\nit prints:\n" + result.output
-        )
+        if example.check_output:
+            # What the page shows is the standard output, or both streams as a terminal shows them.
+            _shows(where, example, [result.stdout, result.output], result.output)
+
+
+CURL_BLOCKS = [block for block in blocks("console") if _examples(block, "curl")]
+
+
+def _request(argv: tuple[str, ...], base_url: str) -> httpx.Request:
+    """The request a curl command line makes (the options these pages use: -s, -G, -H, --data-urlencode)."""
+    url, as_get = "", False
+    headers: dict[str, str] = {}
+    form: list[tuple[str, str]] = []
+    words = iter(argv[1:])
+    for word in words:
+        if word == "-G":
+            as_get = True
+        elif word == "-H":
+            key, _, value = next(words).partition(":")
+            headers[key.strip()] = value.strip()
+        elif word == "--data-urlencode":
+            key, _, value = next(words).partition("=")
+            form.append((key, value))
+        elif word != "-s":
+            assert not word.startswith("-"), f"curl option {word} is not understood here"
+            url = word.replace("http://127.0.0.1:8000", base_url)
+    if form and not as_get:
+        return httpx.Request("POST", url, headers=headers, data=dict(form))
+    return httpx.Request("GET", url, headers=headers, params=form)
+
+
+@pytest.mark.parametrize("block", CURL_BLOCKS, ids=[block.id for block in CURL_BLOCKS])
+def test_curl_examples_print_what_the_page_shows(block: Block, local_url: str) -> None:
+    """`$ curl` examples with their output are replayed against the real service on the bundled data."""
+    with httpx.Client(timeout=30) as client:
+        for example in _examples(block, "curl"):
+            where = f"{name(block.page)}:{example.line}: {shlex.join(example.argv)}"
+            response = client.send(_request(example.argv, local_url))
+            assert response.is_success, f"{where}\n{response.status_code} {response.text}"
+            body = response.text.replace(local_url, "http://127.0.0.1:8000")
+            if example.pipe[:1] == ("jq",):
+                if shutil.which("jq") is None:
+                    continue
+                body = subprocess.run(
+                    example.pipe, input=body, capture_output=True, text=True, check=True, timeout=30
+                ).stdout
+            _shows(where, example, [body], body)
 
 
 DOCTEST_BLOCKS = [block for block in blocks("python", "pycon") if ">>>" in block.body]
@@ -248,9 +308,10 @@ def test_python_examples_run(block: Block) -> None:
 def test_examples_are_found() -> None:
     """The parser sees the examples this test is for (a broken fence would silently skip them)."""
     argv = {example.argv for block in RUN_BLOCKS for example in _examples(block)}
-    assert ("stats",) in argv
-    assert ("analyse", "alignment", "--actor", "us") in argv
+    assert ("stancegraph", "stats") in argv
+    assert ("stancegraph", "analyse", "alignment", "--actor", "us") in argv
     assert any(block.page.name == "README.md" for block in RUN_BLOCKS)
+    assert any(block.page.name == "README.md" for block in CURL_BLOCKS)
     assert DOCTEST_BLOCKS
 
 
