@@ -9,7 +9,7 @@ is queried by worker processes that are killed at the deadline, and so is the
 bundled data, copied at startup into a temporary on-disk store (~0.2 s, and
 ~0.4 s to start four workers) that is removed at shutdown. Running queries in
 threads of this process, with no deadline, is an explicit opt-in
-(``STANCEGRAPH_QUERY_EXECUTOR=threads``). The README's Security section has
+(``STANCEGRAPH_QUERY_EXECUTOR=threads``). docs/security.md has
 the measurements.
 
 ``app.state.on_write()`` is called after every acknowledged write, and only

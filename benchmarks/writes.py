@@ -45,9 +45,9 @@ SYNTH_SIZES = {  # triples wanted -> (actors, clauses, drafts) for `stancegraph 
 def synthetic(triples: int, workdir: Path) -> Path:
     actors, clauses, drafts = SYNTH_SIZES[triples]
     out = workdir / f"synth-{triples}.nt"
+    sizes = ["--actors", str(actors), "--clauses", str(clauses), "--drafts", str(drafts)]
     subprocess.run(
-        ["stancegraph", "synth", "--actors", str(actors), "--clauses", str(clauses), "--drafts", str(drafts)]
-        + ["--out", str(out)],
+        ["stancegraph", "synth", *sizes, "--out", str(out)],
         check=True,
         capture_output=True,
     )

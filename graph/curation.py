@@ -1,6 +1,6 @@
 """Adding a new source by hand: a YAML file of actors, drafts, clauses, positions and claims.
 
-Analysts write the next article's facts in YAML (see the README's Curation section);
+Analysts write the next article's facts in YAML (see docs/curation.md);
 :func:`add_file` turns them into RDF and writes them only after every check passes:
 the file's structure, its references, names that look like an actor we already
 have, every quote against the source text, and the SHACL shapes together with

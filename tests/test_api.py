@@ -8,13 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-from stancegraph.api.settings import Settings
 
 # Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); only
 # `stancegraph serve` itself is started once, on the bundled data.
@@ -352,10 +349,3 @@ def test_serve_command_logs_one_line_per_request() -> None:
     assert len(re.findall(r'"GET /api/stats\?probe=1 HTTP/1.1" 200', log)) == 1
     assert f"the viewer at http://127.0.0.1:{port}/viewer" in log  # the first thing a newcomer needs
     assert home.status_code == 307 and home.headers["location"] == "/viewer"
-
-
-def test_every_setting_is_documented() -> None:
-    root = Path(__file__).resolve().parent.parent
-    docs = "".join(path.read_text(encoding="utf-8") for path in (root / "README.md",))
-    missing = [env for env in Settings.env_vars().values() if env not in docs]
-    assert not missing, f"undocumented settings: {missing}"

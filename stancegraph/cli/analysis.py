@@ -41,7 +41,7 @@ def _print(results: Sequence[Any], flatten: Callable[[Any], dict[str, object]], 
 def analyse() -> None:
     """Alignment, coalitions, contested clauses, brokers, timelines and draft diffs.
 
-    Each measure's definition is in the README's Analysis section.
+    Each measure's definition is in docs/analysis.md.
     """
 
 

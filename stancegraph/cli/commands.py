@@ -254,7 +254,7 @@ def add(file: Path, store_path: Path, source_text: Path | None, dry_run: bool) -
     The file is checked (structure, references, lookalike actor names, every
     quote present in the source text, the SHACL shapes together with the
     store) and only then written, in one transaction, with provenance.
-    Adding the same file again changes nothing. The format is in the README.
+    Adding the same file again changes nothing. The format is in docs/curation.md.
 
     \b
     Example:
