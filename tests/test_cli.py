@@ -123,7 +123,8 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     violating.write_text(
         "@prefix sg: <https://w3id.org/stancegraph/ns#> .\n"
         "@prefix id: <https://w3id.org/stancegraph/id/> .\n"
-        "id:someone a sg:Person .\n"  # no label
+        "@prefix dct: <http://purl.org/dc/terms/> .\n"
+        "id:someone a sg:Person ; dct:source id:roff-us-russian-peace-plan .\n"  # no label
     )
     unknown = tmp_path / "data.xyz"
     unknown.write_text("whatever")
@@ -141,9 +142,10 @@ def test_a_bad_file_is_refused_and_the_store_is_unchanged(
     path, fragment = bad_inputs(tmp_path)[case]
     before = store_contents(loaded_store)
     # the bad file comes second: the good first file must not be written either
-    extra = tmp_path / "good.ttl"
+    extra = tmp_path / "good.trig"
     extra.write_text(
-        '<https://w3id.org/stancegraph/id/nato> <http://www.w3.org/2004/02/skos/core#altLabel> "North Atlantic Treaty Organization"@en .\n'
+        "<https://w3id.org/stancegraph/graph/roff-us-russian-peace-plan> { "
+        '<https://w3id.org/stancegraph/id/nato> <http://www.w3.org/2004/02/skos/core#altLabel> "North Atlantic Treaty Organization"@en }\n'
     )
     result = run("load", "--store", str(loaded_store), str(extra), str(path))
     assert result.returncode == 1

@@ -32,7 +32,7 @@ def data_only() -> LocalStore:
     """The bundled data files alone, as written by hand (no vocabulary, no derived edges)."""
     store = ox.Store()
     for path in bundled_files():
-        store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+        store.load(path=str(path))  # the format from the extension: TriG
     return LocalStore(store, "data files")
 
 
