@@ -237,7 +237,7 @@ def test_analyse_measures_print_tables(measure: str) -> None:
 
 def test_analyse_timeline_and_diff() -> None:
     timeline = run("analyse", "timeline", "--as-of", "2025-11-19", "--format", "csv")
-    assert timeline.stdout.splitlines() == ["actor,stance,target,date,certainty,position"]
+    assert timeline.stdout.splitlines() == ["actor,stance,target,date,draft,certainty,position"]
     diff = run("analyse", "diff", "plan-28-point", "european-counter-proposal", "--format", "csv")
     assert "reworded" in diff.stdout and "removed" in diff.stdout
     backwards = run("analyse", "diff", "european-counter-proposal", "plan-28-point")
