@@ -128,14 +128,19 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     )
     unknown = tmp_path / "data.xyz"
     unknown.write_text("whatever")
+    sourceless = tmp_path / "sourceless.ttl"
+    sourceless.write_text(
+        '<https://w3id.org/stancegraph/id/someone> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n'
+    )
     return {
         "malformed": (malformed, "malformed.ttl: Parser error between line 3"),
         "violating": (violating, "shape violation"),
+        "sourceless": (sourceless, "sourceless.ttl: cannot tell which source says"),
         "unknown format": (unknown, "unknown RDF format '.xyz'"),
     }
 
 
-@pytest.mark.parametrize("case", ["malformed", "violating", "unknown format"])
+@pytest.mark.parametrize("case", ["malformed", "violating", "sourceless", "unknown format"])
 def test_a_bad_file_is_refused_and_the_store_is_unchanged(
     loaded_store: Path, tmp_path: Path, case: str
 ) -> None:
@@ -282,7 +287,7 @@ def test_an_unwritable_out_is_one_line_and_leaves_no_partial_file(tmp_path: Path
     assert not list(tmp_path.rglob("*.partial"))
 
 
-@pytest.mark.parametrize("case", ["malformed", "violating"])
+@pytest.mark.parametrize("case", ["malformed", "violating", "sourceless"])
 def test_a_bad_file_never_creates_a_half_built_store(tmp_path: Path, case: str) -> None:
     path, fragment = bad_inputs(tmp_path)[case]
     target = tmp_path / "new-store"
