@@ -4,7 +4,8 @@ Analysts write the next article's facts in YAML (see docs/curation.md);
 :func:`add_file` turns them into RDF and writes them only after every check passes:
 the file's structure, its references, names that look like an actor we already
 have, every quote against the source text, and the SHACL shapes together with
-what the store holds. Then everything is written in one transaction, or nothing.
+what the store holds. Then everything is written in one transaction, or nothing,
+into the named graph of the file's source (``graph/sources.py``).
 
 Ids come from labels (``United States`` is ``united-states``), so adding the same
 file twice adds nothing the second time. A file only adds: a node that already
@@ -29,9 +30,10 @@ import yaml
 
 from stancegraph.graph.errors import StancegraphError
 from stancegraph.graph.loading import derive_edges
+from stancegraph.graph.sources import in_graph, source_graph, vocabulary_in_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.terms import local_id, python_value, resource
-from stancegraph.graph.validation import require_valid, vocabulary_quads
+from stancegraph.graph.validation import require_valid
 from stancegraph.ontology import ID, PREFIXES, SG, Namespace
 
 RDF, RDFS, XSD, SKOS, DCT, PROV = (
@@ -308,6 +310,7 @@ class _Curation:
     document: dict[str, Any]
     store: LocalStore
     source_import: ox.NamedNode
+    source: ox.NamedNode | None = None  # the file's source document, once known
     problems: list[str] = field(default_factory=list)
     quads: list[ox.Quad] = field(default_factory=list)
     ids: dict[str, tuple[ox.NamedNode, set[str]]] = field(default_factory=dict)
@@ -464,7 +467,7 @@ def _build(cur: _Curation) -> None:
     _actors(cur)
     source_id = source_entry.get("id") or slug(source_entry["label"])
     source = cur.define("source", source_name, source_entry, source_id, {"document"})
-    source_iri = ID.term(source_id)
+    source_iri = cur.source = ID.term(source_id)
     if source is not None:
         cur.add(source, RDF.type, SOURCE_KINDS[source_entry.get("kind", "analysis-article")])
         cur.text(source, RDFS.label, source_entry["label"])
@@ -663,14 +666,21 @@ def _import_quads(node: ox.NamedNode, path: Path, digest: str) -> list[ox.Quad]:
 
 
 def _write(store: LocalStore, cur: _Curation, digest: str, *, dry_run: bool) -> CurationReport:
-    """Validate what the file adds together with the store, then write it in one transaction."""
-    new = [q for q in dict.fromkeys([*cur.quads, *derive_edges(cur.quads)]) if q not in store.oxigraph]
+    """Validate what the file adds together with the store, then write it in one transaction.
+
+    Everything the file says goes into its source's graph, the import's provenance too,
+    so that ``drop-source`` retracts the file whole.
+    """
+    assert cur.source is not None
+    graph = source_graph(cur.source)
+    facts = in_graph(cur.quads, graph)
+    new = [q for q in dict.fromkeys([*facts, *derive_edges(facts)]) if q not in store.oxigraph]
     if new and cur.existing(cur.source_import) is None:
-        new += _import_quads(cur.source_import, cur.path, digest)
+        new += in_graph(_import_quads(cur.source_import, cur.path, digest), graph)
     before = len(store.oxigraph)
     if new:
         if before == 0:
-            new.extend(vocabulary_quads())
+            new.extend(vocabulary_in_graph())
         require_valid([*store.oxigraph.quads_for_pattern(None, None, None), *new])
         if not dry_run:
             store.add_quads(new)

@@ -28,6 +28,10 @@ class ShapeViolationError(StancegraphError):
         self.report = report
 
 
+class SourceAssignmentError(StancegraphError):
+    """Triples of a file that no rule places in a source's graph (see ``graph/assignment.py``)."""
+
+
 class QuerySyntaxError(StancegraphError):
     """A SPARQL query that does not parse; the message is the parser's, with its position."""
 

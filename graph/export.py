@@ -1,4 +1,8 @@
-"""Writing the dataset out for other tools: RDF serialisations, graph formats and a table of positions."""
+"""Writing the dataset out for other tools: RDF serialisations, graph formats and a table of positions.
+
+TriG and N-Quads keep each source's named graph; the triple formats write the
+union of the graphs (a triple two sources hold, once).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from typing import BinaryIO
 import networkx as nx
 import pyoxigraph as ox
 
-from stancegraph.graph.errors import NotFoundError, UnsupportedFormatError
+from stancegraph.graph.errors import NotFoundError, StancegraphError, UnsupportedFormatError
 from stancegraph.graph.projection import STANCE_RELATIONS, stance_graph
+from stancegraph.graph.sources import source_graph
 from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id, resource
 from stancegraph.ontology import PREFIXES
@@ -22,6 +27,8 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+# Formats that keep each source's graph; the triple formats above write the union.
+DATASET_FORMATS: dict[str, ox.RdfFormat] = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
 STANCES = tuple(STANCE_RELATIONS.values())
 POSITION_COLUMNS = (
     "position",
@@ -103,22 +110,37 @@ def document_triples(store: Store, document: str) -> list[ox.Triple]:
     return store.triples("source-document", document=iri)
 
 
+def _graph_of(document: str) -> ox.NamedNode:
+    """The graph of a source given by short id or IRI; a :class:`NotFoundError` if it cannot have one."""
+    try:
+        return source_graph(resource(document))
+    except (ValueError, StancegraphError):
+        raise NotFoundError("source", document) from None
+
+
 # Formats drawn from the projection rather than serialised from the triples.
 WRITERS: dict[str, Callable[[Store, BinaryIO], None]] = {
     "graphml": lambda store, out: nx.write_graphml(_flat(stance_graph(store)), out),
     "gexf": lambda store, out: nx.write_gexf(_flat(stance_graph(store)), out),
     "positions-csv": write_positions_csv,
 }
-FORMATS = [*RDF_FORMATS, *WRITERS]
+FORMATS = [*RDF_FORMATS, *DATASET_FORMATS, *WRITERS]
 
 
 def export(store: Store, format_name: str, out: BinaryIO, *, document: str | None = None) -> None:
     """Write the dataset to ``out`` in one of :data:`FORMATS`.
 
     With ``document`` (RDF formats only) just what that source document backs, see
-    :func:`document_triples`: the slice an analyst hands on with the article it comes from.
+    :func:`document_triples`: the slice an analyst hands on with the article it comes from;
+    in TriG or N-Quads, that source's graph.
     """
-    if format_name in RDF_FORMATS:
+    if format_name in DATASET_FORMATS:
+        quads = store.quads(None if document is None else _graph_of(document))
+        if document is not None and not quads:
+            raise NotFoundError("source", document)
+        rdf_format = DATASET_FORMATS[format_name]
+        ox.serialize(quads, out, rdf_format, prefixes=PREFIXES if rdf_format == ox.RdfFormat.TRIG else None)
+    elif format_name in RDF_FORMATS:
         if document is None:
             triples = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         else:

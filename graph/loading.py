@@ -2,67 +2,84 @@
 
 A load either adds all of its files (one Oxigraph transaction) or nothing:
 a file that fails to parse or breaks the shapes leaves the store exactly as it was.
+Each file's triples go into the graphs of the sources they come from
+(``graph/assignment.py`` has the rule), and each derived edge into the graph
+of the node it is derived from, so retracting a source retracts its edges.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from stancegraph.graph.assignment import read_into_graphs
 from stancegraph.graph.errors import StoreError
-from stancegraph.graph.queries import load_query
-from stancegraph.graph.rdf_files import load_into
+from stancegraph.graph.queries import inject_pattern, load_query, values_block
+from stancegraph.graph.sources import vocabulary_in_graph
 from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
-from stancegraph.graph.validation import require_valid, vocabulary_quads
+from stancegraph.graph.validation import require_valid
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def bundled_files() -> list[Path]:
-    """The dataset that ships with stancegraph (the 2025 peace plan)."""
-    return sorted(DATA_DIR.glob("*.ttl"))
+    """The dataset that ships with stancegraph (the 2025 peace plan), one TriG file per source."""
+    return sorted(DATA_DIR.glob("*.trig"))
+
+
+def derived_edges(store: ox.Store, nodes: Collection[ox.NamedNode] | None = None) -> list[ox.Quad]:
+    """The truthy edges (supports, opposes, revises, ...) that the qualified nodes imply, each in its node's graph.
+
+    ``nodes`` limits it to some positions and clause changes (all of them when ``None``).
+    An edge that two sources' nodes imply comes once per graph, so it stays while
+    either source does. Runs in Oxigraph, one query per graph.
+    """
+    query = load_query("derive-edges")
+    if nodes is not None:
+        if not nodes:
+            return []
+        query = inject_pattern(query, values_block("node", (node.value for node in nodes)))
+    edges = []
+    for graph in (ox.DefaultGraph(), *store.named_graphs()):
+        triples = store.query(query, default_graph=graph)
+        assert isinstance(triples, ox.QueryTriples)
+        edges += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    return edges
 
 
 def add_derived_edges(scratch: ox.Store) -> list[ox.Quad]:
-    """Add to ``scratch`` the truthy edges (supports, opposes, revises, ...) its qualified nodes imply.
-
-    Returns the edges. Runs in Oxigraph: a million-triple load derives its edges in about a second.
-    """
-    triples = scratch.query(load_query("derive-edges"))
-    assert isinstance(triples, ox.QueryTriples)
-    edges = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    """Add to ``scratch`` the truthy edges its qualified nodes imply (:func:`derived_edges`); return them."""
+    edges = derived_edges(scratch)
     scratch.extend(edges)
     return edges
 
 
 def derive_edges(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """The truthy edges that the qualified nodes in ``quads`` imply."""
+    """The truthy edges that the qualified nodes in ``quads`` imply, each in its node's graph."""
     scratch = ox.Store()
     scratch.extend(quads)
-    return add_derived_edges(scratch)
+    return derived_edges(scratch)
 
 
 def scratch_store(paths: Sequence[Path], *, on_progress: Callable[[int], None] | None = None) -> ox.Store:
-    """Files parsed into an in-memory store, named graphs merged into the default graph, edges derived.
+    """Files parsed into an in-memory store, in their source graphs, with the edges derived.
 
     Nothing touches the target store until all of this has worked.
     """
     scratch = ox.Store()
     for path in paths:
-        load_into(scratch, path, on_progress=on_progress)
-    if any(True for _ in scratch.named_graphs()):
-        scratch.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } ; DROP NAMED")
+        read_into_graphs(scratch, path, on_progress=on_progress)
     add_derived_edges(scratch)
     return scratch
 
 
 def prepare(paths: Sequence[Path]) -> list[ox.Quad]:
-    """Parse files into default-graph quads, plus the truthy edges they imply. Writes nothing."""
+    """Parse files into quads in their source graphs, plus the truthy edges they imply. Writes nothing."""
     return list(scratch_store(paths))
 
 
@@ -88,7 +105,7 @@ def load_files(
     scratch = scratch_store(paths, on_progress=on_progress)
     before = store.count()
     if before == 0:
-        scratch.extend(vocabulary_quads())
+        scratch.extend(vocabulary_in_graph())
     if validate:
         require_valid([*store.all_quads(), *scratch])
     store.add_store(scratch)
@@ -107,6 +124,8 @@ def build_store(
     Oxigraph's bulk loader is several times faster than a transaction but not
     atomic; building in a hidden sibling directory and renaming it makes the
     whole load atomic anyway: ``path`` either appears complete or not at all.
+    The store is optimised (compacted) before the rename: a freshly bulk-loaded
+    store answers queries markedly slower until it is.
     """
     if path.exists():
         raise StoreError(f"{path} already exists; use load_files to add to it")
@@ -114,15 +133,14 @@ def build_store(
     try:
         store = ox.Store(str(partial))
         for file in paths:
-            load_into(store, file, on_progress=on_progress, bulk=True)
-        if any(True for _ in store.named_graphs()):
-            store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } ; DROP NAMED")
+            read_into_graphs(store, file, on_progress=on_progress, bulk=True)
         add_derived_edges(store)
-        store.extend(vocabulary_quads())
+        store.extend(vocabulary_in_graph())
         if validate:
             require_valid(store)
         store.flush()
-        count = len(store)
+        store.optimize()
+        count = LocalStore(store, str(partial)).count()
         del store
         partial.rename(path)
     except BaseException:
@@ -134,7 +152,7 @@ def build_store(
 def bundled_store() -> LocalStore:
     """A fresh in-memory store holding the vocabulary and the bundled data."""
     store = scratch_store(bundled_files())
-    store.extend(vocabulary_quads())
+    store.extend(vocabulary_in_graph())
     return LocalStore(store, "bundled data in memory")
 
 

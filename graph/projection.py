@@ -242,6 +242,7 @@ def _add_stances(
                 "source_label": row.get("sourceLabel"),
                 "certainty": row.get("certaintyLabel"),
                 "document": row["document"],
+                "as_of_draft": row.get("asOfDraft"),
             }
             if evidence
             else {}

@@ -155,6 +155,8 @@ def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
         result = store.query(
             job.query,
             prefixes=job.prefixes or None,
+            # No dataset asked for: the default graph is the union of the sources' graphs.
+            use_default_graph_as_union=job.default_graph is None and job.named_graphs is None,
             default_graph=_graph_terms(job.default_graph),
             named_graphs=_graph_terms(job.named_graphs),
         )
@@ -495,8 +497,8 @@ class PooledStore(Store):
         self._write(lambda writer: writer.update(update))
 
     def add_store(self, scratch: ox.Store) -> None:
-        data = scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        self._write(lambda writer: writer.load(data, format=ox.RdfFormat.N_TRIPLES))
+        data = scratch.dump(format=ox.RdfFormat.N_QUADS)
+        self._write(lambda writer: writer.load(data, format=ox.RdfFormat.N_QUADS))
 
     def _write(self, change: Callable[[ox.Store], None]) -> None:
         """Pause the readers, write in one transaction and flush, then let readers see the result."""

@@ -6,6 +6,12 @@
 
 All three answer the same named queries through the same methods, so the API,
 the CLI and the analysis never need to know which one they talk to.
+
+Each source's data sits in a named graph of its own (``graph/sources.py``); a
+query sees the union of all graphs as its default graph, so no query needs to
+know that, and ``GRAPH ?g { ... }`` tells which source says what. (A remote
+endpoint is expected to serve the union as its default graph, as ``oxigraph
+serve --union-default-graph`` does or a triple export loaded into one graph.)
 """
 
 from __future__ import annotations
@@ -69,15 +75,20 @@ class Store(ABC):
         return self.construct(bind_values(load_query(name), bindings))
 
     def count(self) -> int:
-        """The number of triples in the default graph."""
+        """The number of distinct triples in the union of the graphs."""
         count = self.rows("triple-count")[0]["triples"]
         assert isinstance(count, ox.Literal)
         return int(count.value)
 
     def all_quads(self) -> list[ox.Quad]:
-        """Every triple of the default graph, as quads."""
+        """Every distinct triple of the union of the graphs, as default-graph quads (what queries see)."""
         triples = self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         return [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+
+    def quads(self, graph: ox.NamedNode | None = None) -> list[ox.Quad]:
+        """Every triple of every named graph (or of ``graph`` only), in its graph: the data by source."""
+        rows = self.rows("quads", graph=graph)
+        return [ox.Quad(row["s"], row["p"], row["o"], row["graph"]) for row in rows]  # type: ignore[arg-type]
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction: all of them are written, or none."""
@@ -88,7 +99,7 @@ class Store(ABC):
         raise StoreError(f"{self.description} is read-only here")
 
     def add_store(self, scratch: ox.Store) -> None:
-        """Add the default graph of an in-memory store in one transaction (a bulk load, kept in Rust)."""
+        """Add every graph of an in-memory store in one transaction (a bulk load, kept in Rust)."""
         raise StoreError(f"{self.description} is read-only here")
 
     def engine(self) -> ox.Store:
@@ -115,7 +126,7 @@ class LocalStore(Store):
 
     def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
         try:
-            return self.oxigraph.query(query)
+            return self.oxigraph.query(query, use_default_graph_as_union=True)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
 
@@ -131,17 +142,14 @@ class LocalStore(Store):
         self.oxigraph.flush()
 
     def add_store(self, scratch: ox.Store) -> None:
-        self.oxigraph.load(
-            scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()),
-            format=ox.RdfFormat.N_TRIPLES,
-        )
+        self.oxigraph.load(scratch.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
         self.oxigraph.flush()
 
-    def count(self) -> int:
-        return len(self.oxigraph)
-
     def all_quads(self) -> list[ox.Quad]:
-        return list(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return list(dict.fromkeys(ox.Quad(q.subject, q.predicate, q.object) for q in self.oxigraph))
+
+    def quads(self, graph: ox.NamedNode | None = None) -> list[ox.Quad]:
+        return list(self.oxigraph.quads_for_pattern(None, None, None, graph))
 
 
 class RemoteStore(Store):

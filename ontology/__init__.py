@@ -35,10 +35,15 @@ class Namespace(str):
 
 SG = Namespace("https://w3id.org/stancegraph/ns#")
 ID = Namespace("https://w3id.org/stancegraph/id/")
+#: Named graphs: ``GRAPH.ID`` holds what the source document ``ID.ID`` says (see ``graph/sources.py``).
+GRAPH = Namespace("https://w3id.org/stancegraph/graph/")
+#: The graph that holds the vocabulary (``stancegraph.ttl``), apart from every source's data.
+VOCABULARY_GRAPH = GRAPH.vocabulary
 
 PREFIXES: dict[str, str] = {
     "sg": str(SG),
     "id": str(ID),
+    "graph": str(GRAPH),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
@@ -52,4 +57,14 @@ PREFIXES: dict[str, str] = {
     "oa": "http://www.w3.org/ns/oa#",
 }
 
-__all__ = ["ID", "ONTOLOGY_DIR", "PREFIXES", "SG", "SHAPES_FILE", "VOCABULARY_FILE", "Namespace"]
+__all__ = [
+    "GRAPH",
+    "ID",
+    "ONTOLOGY_DIR",
+    "PREFIXES",
+    "SG",
+    "SHAPES_FILE",
+    "VOCABULARY_FILE",
+    "VOCABULARY_GRAPH",
+    "Namespace",
+]

@@ -123,27 +123,34 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     violating.write_text(
         "@prefix sg: <https://w3id.org/stancegraph/ns#> .\n"
         "@prefix id: <https://w3id.org/stancegraph/id/> .\n"
-        "id:someone a sg:Person .\n"  # no label
+        "@prefix dct: <http://purl.org/dc/terms/> .\n"
+        "id:someone a sg:Person ; dct:source id:roff-us-russian-peace-plan .\n"  # no label
     )
     unknown = tmp_path / "data.xyz"
     unknown.write_text("whatever")
+    sourceless = tmp_path / "sourceless.ttl"
+    sourceless.write_text(
+        '<https://w3id.org/stancegraph/id/someone> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n'
+    )
     return {
         "malformed": (malformed, "malformed.ttl: Parser error between line 3"),
         "violating": (violating, "shape violation"),
+        "sourceless": (sourceless, "sourceless.ttl: cannot tell which source says"),
         "unknown format": (unknown, "unknown RDF format '.xyz'"),
     }
 
 
-@pytest.mark.parametrize("case", ["malformed", "violating", "unknown format"])
+@pytest.mark.parametrize("case", ["malformed", "violating", "sourceless", "unknown format"])
 def test_a_bad_file_is_refused_and_the_store_is_unchanged(
     loaded_store: Path, tmp_path: Path, case: str
 ) -> None:
     path, fragment = bad_inputs(tmp_path)[case]
     before = store_contents(loaded_store)
     # the bad file comes second: the good first file must not be written either
-    extra = tmp_path / "good.ttl"
+    extra = tmp_path / "good.trig"
     extra.write_text(
-        '<https://w3id.org/stancegraph/id/nato> <http://www.w3.org/2004/02/skos/core#altLabel> "North Atlantic Treaty Organization"@en .\n'
+        "<https://w3id.org/stancegraph/graph/roff-us-russian-peace-plan> { "
+        '<https://w3id.org/stancegraph/id/nato> <http://www.w3.org/2004/02/skos/core#altLabel> "North Atlantic Treaty Organization"@en }\n'
     )
     result = run("load", "--store", str(loaded_store), str(extra), str(path))
     assert result.returncode == 1
@@ -235,7 +242,7 @@ def test_analyse_measures_print_tables(measure: str) -> None:
 
 def test_analyse_timeline_and_diff() -> None:
     timeline = run("analyse", "timeline", "--as-of", "2025-11-19", "--format", "csv")
-    assert timeline.stdout.splitlines() == ["actor,stance,target,date,certainty,position"]
+    assert timeline.stdout.splitlines() == ["actor,stance,target,date,draft,certainty,position"]
     diff = run("analyse", "diff", "plan-28-point", "european-counter-proposal", "--format", "csv")
     assert "reworded" in diff.stdout and "removed" in diff.stdout
     backwards = run("analyse", "diff", "european-counter-proposal", "plan-28-point")
@@ -280,7 +287,7 @@ def test_an_unwritable_out_is_one_line_and_leaves_no_partial_file(tmp_path: Path
     assert not list(tmp_path.rglob("*.partial"))
 
 
-@pytest.mark.parametrize("case", ["malformed", "violating"])
+@pytest.mark.parametrize("case", ["malformed", "violating", "sourceless"])
 def test_a_bad_file_never_creates_a_half_built_store(tmp_path: Path, case: str) -> None:
     path, fragment = bad_inputs(tmp_path)[case]
     target = tmp_path / "new-store"

@@ -18,7 +18,7 @@ from stancegraph.graph.loading import bundled_store
 from stancegraph.graph.projection import stance_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.validation import vocabulary_quads
-from stancegraph.ontology import ID, PREFIXES, SG
+from stancegraph.ontology import GRAPH, ID, PREFIXES, SG, VOCABULARY_GRAPH
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = DATA / "curation-example.yaml"
@@ -67,7 +67,10 @@ def test_the_example_adds_exactly_its_facts() -> None:
     )
     assert len(report.created["actors"]) == 7 and len(report.created["claims"]) == 2
     # The truthy edges are derived, as for any load, so the analysis sees the new stances at once.
-    assert ox.Quad(ID.term("europe"), SG.opposes, ID.term("plan-28-amnesty")) in report.quads
+    roff = GRAPH.term("roff-us-russian-peace-plan")
+    assert ox.Quad(ID.term("europe"), SG.opposes, ID.term("plan-28-amnesty"), roff) in report.quads
+    # Everything the file says is in its source's graph, so retracting the source retracts the file.
+    assert {q.graph_name for q in report.quads} - {VOCABULARY_GRAPH} == {roff}
     found = {
         (ID.term(a).value, ID.term(t).value)
         for a, t in (
@@ -132,7 +135,8 @@ def test_facts_of_a_new_source_about_existing_actors_and_clauses(tmp_path: Path)
     position = ID.term(
         "position-example-gazette-editorial-fictional-for-tests-example-gazette-opposes-plan-28-amnesty"
     )
-    assert ox.Quad(position, SG.actor, ID.term("example-gazette")) in report.quads
+    graph = GRAPH.term("example-gazette-editorial-fictional-for-tests")
+    assert ox.Quad(position, SG.actor, ID.term("example-gazette"), graph) in report.quads
     date = next(
         store.oxigraph.quads_for_pattern(position, ox.NamedNode(PREFIXES["dct"] + "date"), None)
     ).object
@@ -152,7 +156,8 @@ def test_a_lookalike_actor_is_added_when_told_it_is_new_or_matched_when_given_an
     report = add_file(store, write(tmp_path, {"source": source, "actors": [{"label": "U.S.A.", "id": "us"}]}))
     assert report.matched == {"U.S.A.": "us"}
     alt_label = ox.NamedNode(PREFIXES["skos"] + "altLabel")
-    assert ox.Quad(ID.term("us"), alt_label, ox.Literal("U.S.A.", language="en")) in contents(store)
+    graph = GRAPH.term("example-gazette-fictional")  # the new source's word, in its graph
+    assert ox.Quad(ID.term("us"), alt_label, ox.Literal("U.S.A.", language="en"), graph) in contents(store)
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:

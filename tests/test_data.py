@@ -32,7 +32,7 @@ def data_only() -> LocalStore:
     """The bundled data files alone, as written by hand (no vocabulary, no derived edges)."""
     store = ox.Store()
     for path in bundled_files():
-        store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+        store.load(path=str(path))  # the format from the extension: TriG
     return LocalStore(store, "data files")
 
 
@@ -139,3 +139,72 @@ def test_prepare_is_what_the_bundled_store_holds(bundled: LocalStore) -> None:
     prepared = set(canonical.quads_for_pattern(None, None, None))
     held = set(bundled.oxigraph.quads_for_pattern(None, None, None))
     assert prepared <= held
+
+
+ID_ = "https://w3id.org/stancegraph/id/"
+CERTAINTIES = {
+    # position: (as of which draft, certainty), each re-read against its quote
+    "position-us-supports-plan-28": ("plan-28-point", "Stated"),
+    "position-russia-supports-plan-28": ("plan-28-point", "Stated"),
+    "position-europe-supports-counter-proposal": ("european-counter-proposal", "Stated"),
+    "position-europe-opposes-amnesty": ("european-counter-proposal", "Stated"),
+    "position-putin-opposes-european-counter-proposal": ("european-counter-proposal", "Stated"),
+    "position-us-supports-plan-19": ("plan-19-point-geneva", "Stated"),
+    "position-ukraine-supports-plan-19": ("plan-19-point-geneva", "Stated"),
+    # "it is believed": read from the unpublished 19-point draft
+    "position-us-opposes-amnesty": ("plan-19-point-geneva", "Believed"),
+    "position-ukraine-opposes-amnesty": ("plan-19-point-geneva", "Believed"),
+    "position-us-opposes-nato-bar": ("plan-19-point-geneva", "Believed"),
+    "position-ukraine-opposes-nato-bar": ("plan-19-point-geneva", "Believed"),
+    "position-us-supports-security-guarantees": ("plan-19-point-geneva", "Believed"),
+    "position-ukraine-supports-security-guarantees": ("plan-19-point-geneva", "Believed"),
+    # the article relays Russia's refusal in its own words; it quotes no Russian
+    "position-russia-opposes-plan-19": ("plan-19-point-geneva", "Reported"),
+}
+
+
+def test_every_position_has_its_draft_and_a_certainty_its_quote_bears(bundled: LocalStore) -> None:
+    rows = bundled.select(
+        SG_PREFIX + "SELECT ?p ?draft ?certainty WHERE { ?p a sg:Position ; sg:certainty ?certainty ."
+        " OPTIONAL { ?p sg:asOfDraft ?draft } }"
+    )
+    found = {
+        row["p"].value.removeprefix(ID_): (
+            row["draft"].value.removeprefix(ID_) if "draft" in row else None,
+            row["certainty"].value.removeprefix(str(SG)),
+        )
+        for row in rows
+    }
+    assert found == CERTAINTIES
+
+
+def test_the_us_view_moves_with_the_drafts(bundled: LocalStore) -> None:
+    """The US backs the 28-point plan on the day it leaked; its opposition to the amnesty is read,
+    undated, from the later 19-point draft: a change of view, not two stances at once."""
+    rows = bundled.select(
+        SG_PREFIX + "SELECT ?target ?stance ?draft ?date WHERE {"
+        " ?p sg:actor <https://w3id.org/stancegraph/id/us> ; sg:target ?target ; sg:stance ?stance ;"
+        " sg:asOfDraft ?draft . OPTIONAL { ?p <http://purl.org/dc/terms/date> ?date } }"
+    )
+    stances = {
+        row["target"].value.removeprefix(ID_): (
+            row["stance"].value.removeprefix(str(SG)),
+            row["draft"].value.removeprefix(ID_),
+            row["date"].value if "date" in row else None,
+        )
+        for row in rows
+    }
+    assert stances["plan-28-point"] == ("Support", "plan-28-point", "2025-11-20")
+    assert stances["plan-28-amnesty"] == ("Opposition", "plan-19-point-geneva", None)
+    assert stances["plan-28-nato-membership-bar"] == ("Opposition", "plan-19-point-geneva", None)
+    assert bundled.ask(
+        "ASK { <https://w3id.org/stancegraph/id/plan-19-point-geneva>"
+        " <http://www.w3.org/ns/prov#wasRevisionOf> <https://w3id.org/stancegraph/id/plan-28-point> }"
+    )
+
+
+def test_over_one_million_killed_is_a_lower_bound(bundled: LocalStore) -> None:
+    claim = "<https://w3id.org/stancegraph/id/claim-roff-killed>"
+    rows = bundled.select(SG_PREFIX + f"SELECT ?n WHERE {{ {claim} sg:minimumQuantity ?n }}")
+    assert [(row["n"].value, row["n"].datatype.value) for row in rows] == [("1000000", XSD + "integer")]
+    assert not bundled.ask(SG_PREFIX + f"ASK {{ {claim} sg:quantity ?exact }}")

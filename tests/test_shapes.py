@@ -124,3 +124,25 @@ def test_a_stance_outside_the_scheme_is_refused(bundled: LocalStore) -> None:
         "position-russia-opposes-plan-19",
         "a position's sg:stance is sg:Support or sg:Opposition",
     ) in focus_and_messages(data)
+
+
+def test_a_position_of_something_other_than_a_draft_is_refused(bundled: LocalStore) -> None:
+    data = [
+        *bundled.oxigraph.quads_for_pattern(None, None, None),
+        *quads(":position-us-opposes-amnesty sg:asOfDraft :plan-28-amnesty ."),
+    ]
+    assert (
+        "position-us-opposes-amnesty",
+        "a position belongs to at most one draft (sg:asOfDraft), an sg:Draft",
+    ) in focus_and_messages(data)
+
+
+def test_a_number_both_exact_and_a_lower_bound_is_refused(bundled: LocalStore) -> None:
+    data = [
+        *bundled.oxigraph.quads_for_pattern(None, None, None),
+        *quads(":claim-roff-killed sg:quantity 1000000 ."),
+    ]
+    assert (
+        "claim-roff-killed",
+        "a claim gives a number exactly (sg:quantity) or as a lower bound (sg:minimumQuantity), not both",
+    ) in focus_and_messages(data)

@@ -33,7 +33,7 @@ def store(synthetic: tuple[Path, SynthReport]) -> LocalStore:
 
 
 def count(store: LocalStore, kind: str) -> int:
-    return int(store.select(f"SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a <{SG}{kind}> }}")[0]["n"].value)
+    return int(store.select(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <{SG}{kind}> }}")[0]["n"].value)
 
 
 def test_a_small_graph_conforms_to_the_shapes(tmp_path: Path) -> None:

@@ -143,7 +143,10 @@ def centrality(store: Store, output_format: str) -> None:
 @store_options
 @output_option
 def timeline(as_of: dt.datetime, include_undated: bool, store: Store, output_format: str) -> None:
-    """The stances that held on a day (positions dated on or before it).
+    """The stances that held on a day (positions dated on or before it), each with its draft.
+
+    The draft column is the draft a position belongs to (sg:asOfDraft): an
+    undated stance read from a later draft shows where a view moved.
 
     \b
     Example:
@@ -156,13 +159,14 @@ def timeline(as_of: dt.datetime, include_undated: bool, store: Store, output_for
             "stance": data["relation"],
             "target": graph.nodes[target]["label"],
             "date": data.get("date"),
+            "draft": graph.nodes[data["as_of_draft"]]["label"] if data.get("as_of_draft") else None,
             "certainty": data["certainty"],
             "position": data["position"],
         }
         for actor, target, data in graph.edges(data=True)
         if data["relation"] in ("supports", "opposes")
     ]
-    columns = ["actor", "stance", "target", "date", "certainty", "position"]
+    columns = ["actor", "stance", "target", "date", "draft", "certainty", "position"]
     click.echo(render_records(sorted(records, key=lambda r: str(r["actor"])), columns, output_format))
     if output_format == "table" and graph.graph["undated"]:
         state = "included" if include_undated else "left out (use --include-undated)"

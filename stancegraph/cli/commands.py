@@ -17,10 +17,11 @@ import pyoxigraph as ox
 
 from stancegraph.cli.analysis import analyse
 from stancegraph.cli.options import output_option, store_options, target_store_option, write_atomically
-from stancegraph.cli.output import render_rows
-from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError
+from stancegraph.cli.output import render_records, render_rows
+from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError, StoreError
 from stancegraph.graph.export import FORMATS, export
 from stancegraph.graph.loading import build_store, load_files, prepare
+from stancegraph.graph.sources import drop_source, source_graphs
 from stancegraph.graph.store import Store, open_disk_store
 from stancegraph.graph.validation import validate_quads
 from stancegraph.ontology import PREFIXES
@@ -129,11 +130,19 @@ def load(files: tuple[Path, ...], store_path: Path, no_validate: bool) -> None:
     Every file is parsed and the whole result validated against the shapes
     (together with what the store already holds) before anything is written;
     then it is written in one transaction. The truthy supports/opposes edges
-    are derived from the positions on the way in.
+    are derived from the positions on the way in, into each position's graph.
+
+    Each source's facts go into its own named graph (graph/ID for the source
+    id/ID). TriG and N-Quads files keep their graphs. In Turtle, N-Triples,
+    JSON-LD and RDF/XML files: a file that cites one source (dct:source) goes
+    whole into its graph; otherwise a subject with dct:source X goes to X's
+    graph (and X too), a subject citing no source goes to the graphs of the
+    sources that point at it, and anything else is an error: give it a
+    dct:source, or write TriG with one graph per source.
 
     \b
     Example:
-      stancegraph load --store ./data.oxigraph graph/data/peace-plan-2025.ttl
+      stancegraph load --store ./data.oxigraph graph/data/peace-plan-2025.trig
     """
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
@@ -171,6 +180,29 @@ def validate(files: tuple[Path, ...], store: Store) -> None:
         sys.exit(1)
 
 
+@main.command(name="drop-source")
+@click.argument("source", metavar="ID")
+@target_store_option("to retract the source from")
+def drop_source_command(source: str, store_path: Path) -> None:
+    """Retract a source: remove its graph, with the positions and edges only it backs, in one transaction.
+
+    Whatever another source also says (a shared actor, an edge its own
+    positions back) stays. An unknown id changes nothing and exits 1.
+
+    \b
+    Example:
+      stancegraph drop-source roff-us-russian-peace-plan --store ./data.oxigraph
+    """
+    if not store_path.is_dir():
+        raise StoreError(f"{store_path}: no store directory here")
+    store = open_disk_store(store_path)
+    try:
+        removed = drop_source(store, source)
+    finally:
+        store.close()
+    click.echo(f"dropped source {source}: {removed} triples from {store_path}")
+
+
 @main.command(name="export")
 @click.option("--format", "format_name", type=click.Choice(FORMATS), default="turtle", show_default=True)
 @click.option(
@@ -183,13 +215,17 @@ def validate(files: tuple[Path, ...], store: Store) -> None:
 )
 @store_options
 def export_command(format_name: str, document: str | None, out: Path | None, store: Store) -> None:
-    """Write the dataset as Turtle, N-Triples, JSON-LD, RDF/XML, GraphML, GEXF or a CSV of positions.
+    """Write the dataset as Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads, GraphML, GEXF or a CSV of positions.
+
+    TriG and N-Quads keep one named graph per source; the other RDF formats
+    write the union of all graphs.
 
     \b
     Example:
       stancegraph export --format graphml --out stances.graphml
       stancegraph export --format positions-csv --out positions.csv
       stancegraph export --format turtle --document roff-us-russian-peace-plan
+      stancegraph export --format trig --out by-source.trig
     """
     if out is None:
         export(store, format_name, sys.stdout.buffer, document=document)
@@ -199,15 +235,23 @@ def export_command(format_name: str, document: str | None, out: Path | None, sto
 
 
 @main.command()
+@click.option(
+    "--sources", "by_source", is_flag=True, help="Count the triples of each source's graph instead."
+)
 @store_options
 @output_option
-def stats(store: Store, output_format: str) -> None:
-    """Count actors, drafts, clauses, positions and claims.
+def stats(by_source: bool, store: Store, output_format: str) -> None:
+    """Count actors, drafts, clauses, positions and claims; or, with --sources, triples per source.
 
     \b
     Example:
       stancegraph stats --format json
+      stancegraph stats --sources
     """
+    if by_source:
+        records = [vars(graph) for graph in source_graphs(store)]
+        click.echo(render_records(records, ["source", "graph", "triples"], output_format))
+        return
     rows = store.rows("stats") + store.rows("triple-count")
     counts = [
         {"kind": ox.Literal("triples"), "count": row["triples"]} if "triples" in row else row for row in rows
