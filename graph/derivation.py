@@ -1,9 +1,10 @@
-"""The truthy edges of a change: which ``sg:supports``/``sg:opposes``/``sg:revises``... a write adds or removes.
+"""The truthy edges: ``sg:supports``/``sg:opposes``/``sg:revises``... derived from the qualified nodes.
 
 Truthy edges are never written by hand; each is derived from a qualified node (a position, a clause
-change) into that node's graph (``graph/queries/edge-backers.rq``). A write re-derives only the
-nodes it touches: their edges before and after the change are compared, and an edge that
-disappears from a touched node is removed only if no untouched node of the same graph still backs it.
+change) into that node's graph (``graph/queries/derive-edges.rq``). A load derives them all; a write
+re-derives only the nodes it touches: their edges before and after the change are compared, and an
+edge that disappears from a touched node is removed only if no untouched node of the same graph
+still backs it.
 """
 
 from __future__ import annotations
@@ -32,10 +33,22 @@ class EdgeChange:
 
 
 def _backers(store: ox.Store, graph: Graph, pattern: str) -> Iterable[tuple[object, ox.Quad]]:
-    """(node, edge) rows of ``edge-backers.rq`` on one graph, pinned by a VALUES ``pattern``."""
-    query = inject_pattern(load_query("edge-backers"), pattern)
+    """(node, edge) rows of ``derive-edges.rq`` on one graph, pinned by a VALUES ``pattern`` if given."""
+    query = inject_pattern(load_query("derive-edges"), pattern) if pattern else load_query("derive-edges")
     for row in store.query(query, default_graph=graph):  # type: ignore[union-attr]
         yield row["node"], ox.Quad(row["subject"], row["edge"], row["object"], graph)
+
+
+def derived_edges(store: ox.Store, nodes: Collection[ox.NamedNode] | None = None) -> list[ox.Quad]:
+    """The truthy edges the qualified nodes imply, each in its node's graph (all nodes when ``None``).
+
+    An edge that two sources' nodes imply comes once per graph, so it stays while either source
+    does. Runs in Oxigraph, one query per graph.
+    """
+    if nodes is not None:
+        return sorted({edge for _node, edge in _edges_of(store, nodes)}, key=str)
+    graphs: list[Graph] = [ox.DefaultGraph(), *store.named_graphs()]
+    return [edge for graph in graphs for _node, edge in _backers(store, graph, "")]
 
 
 def _edges_of(store: ox.Store, nodes: Collection[ox.NamedNode]) -> set[tuple[object, ox.Quad]]:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from stancegraph.graph.assignment import read_into_graphs
+from stancegraph.graph.derivation import derived_edges
 from stancegraph.graph.errors import StoreError
-from stancegraph.graph.queries import inject_pattern, load_query, values_block
 from stancegraph.graph.sources import vocabulary_in_graph
 from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
 from stancegraph.graph.validation import require_valid
@@ -30,26 +30,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 def bundled_files() -> list[Path]:
     """The dataset that ships with stancegraph (the 2025 peace plan), one TriG file per source."""
     return sorted(DATA_DIR.glob("*.trig"))
-
-
-def derived_edges(store: ox.Store, nodes: Collection[ox.NamedNode] | None = None) -> list[ox.Quad]:
-    """The truthy edges (supports, opposes, revises, ...) that the qualified nodes imply, each in its node's graph.
-
-    ``nodes`` limits it to some positions and clause changes (all of them when ``None``).
-    An edge that two sources' nodes imply comes once per graph, so it stays while
-    either source does. Runs in Oxigraph, one query per graph.
-    """
-    query = load_query("derive-edges")
-    if nodes is not None:
-        if not nodes:
-            return []
-        query = inject_pattern(query, values_block("node", (node.value for node in nodes)))
-    edges = []
-    for graph in (ox.DefaultGraph(), *store.named_graphs()):
-        triples = store.query(query, default_graph=graph)
-        assert isinstance(triples, ox.QueryTriples)
-        edges += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-    return edges
 
 
 def add_derived_edges(scratch: ox.Store) -> list[ox.Quad]:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from stancegraph.graph.derivation import derived_edges
 from stancegraph.graph.errors import NotFoundError, SourceAssignmentError
 from stancegraph.graph.export import export
-from stancegraph.graph.loading import build_store, bundled_files, derived_edges, load_files, scratch_store
+from stancegraph.graph.loading import build_store, bundled_files, load_files, scratch_store
 from stancegraph.graph.sources import drop_source, source_graphs
 from stancegraph.graph.store import LocalStore, open_disk_store
 from stancegraph.ontology import GRAPH, ID, SG, VOCABULARY_GRAPH
