@@ -357,4 +357,4 @@ def test_kill_9_during_a_bulk_load_leaves_the_store_as_it_was_or_fully_loaded(tm
     reopened = ox.Store(str(location))
     after = len(reopened)
     assert after in (before, before + 300_000)
-    assert reopened.query("ASK { <https://w3id.org/stancegraph/id/nato> ?p ?o }")
+    assert reopened.query("ASK { <https://w3id.org/stancegraph/id/nato> ?p ?o }", use_default_graph_as_union=True)
