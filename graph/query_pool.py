@@ -35,7 +35,9 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
+from stancegraph.graph.datasets import Dataset, query_arguments
 from stancegraph.graph.errors import QuerySyntaxError, StancegraphError
+from stancegraph.graph.queries import load_query
 from stancegraph.graph.sparql_guard import refuse_remote_access
 from stancegraph.graph.store import QueryResult, Store, parse_answer
 
@@ -78,10 +80,17 @@ class QueryJob:
     query: str
     solutions_format: str | None = None  # a QueryResultsFormat name, e.g. "JSON"
     graph_format: str | None = None  # an RdfFormat name, e.g. "TURTLE"
-    default_graph: tuple[str, ...] | None = None
+    default_graph: tuple[str, ...] | None = None  # the protocol's dataset (see graph.datasets)
     named_graphs: tuple[str, ...] | None = None
+    # with no dataset given or in the query: True reads the union of all graphs, False the store's own default
+    union_default_graph: bool = True
     prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None  # relative IRIs in the query resolve against it (over HTTP: the endpoint)
     max_rows: int | None = None  # more solutions (or triples) than this: the first ones, marked truncated
+
+    @property
+    def dataset(self) -> Dataset:
+        return Dataset(self.default_graph, self.named_graphs)
 
 
 @dataclass
@@ -113,10 +122,6 @@ class _PipeWriter:
         if self._buffer:
             self._connection.send(("chunk", bytes(self._buffer)))
             self._buffer.clear()
-
-
-def _graph_terms(iris: tuple[str, ...] | None) -> list[Any] | None:
-    return None if iris is None else [ox.NamedNode(iri) for iri in iris]
 
 
 def _tsv_term(term: Any) -> str:
@@ -155,8 +160,8 @@ def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
         result = store.query(
             job.query,
             prefixes=job.prefixes or None,
-            default_graph=_graph_terms(job.default_graph),
-            named_graphs=_graph_terms(job.named_graphs),
+            base_iri=job.base_iri,
+            **query_arguments(job.query, job.dataset, union_default_graph=job.union_default_graph),
         )
     except SyntaxError as error:
         connection.send(("error", "syntax", str(error)))
@@ -482,6 +487,13 @@ class PooledStore(Store):
     def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
         answer = self.pool.run(QueryJob(query, solutions_format="JSON", graph_format="N_TRIPLES"))
         return parse_answer(b"".join(answer.chunks), graph=answer.kind == "graph")
+
+    def all_quads(self) -> list[ox.Quad]:
+        """Every quad, each in its graph: what a write's scratch copy starts from."""
+        job = QueryJob(load_query("all-quads"), solutions_format="JSON", union_default_graph=False)
+        rows = parse_answer(b"".join(self.pool.run(job).chunks), graph=False)
+        assert isinstance(rows, ox.QuerySolutions)
+        return [ox.Quad(row["s"], row["p"], row["o"], row["g"] or ox.DefaultGraph()) for row in rows]
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         batch = list(quads)

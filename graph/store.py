@@ -75,7 +75,7 @@ class Store(ABC):
         return int(count.value)
 
     def all_quads(self) -> list[ox.Quad]:
-        """Every triple of the default graph, as quads."""
+        """Every quad, each in its graph (an endpoint: the triples of its default graph)."""
         triples = self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         return [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
 
@@ -134,7 +134,7 @@ class LocalStore(Store):
         return len(self.oxigraph)
 
     def all_quads(self) -> list[ox.Quad]:
-        return list(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return list(self.oxigraph)
 
 
 class RemoteStore(Store):

@@ -42,12 +42,20 @@ class ChangeSet:
         """One SPARQL update that applies the change in a single transaction."""
         if any(isinstance(term, ox.BlankNode) for quad in self.removed for term in quad.triple):
             raise StoreError("a write cannot remove triples about blank nodes; give those nodes IRIs")
-        delete = " ".join(f"{quad.triple} ." for quad in self.removed)
-        insert = " ".join(f"{quad.triple} ." for quad in self.added)
-        return f"DELETE DATA {{ {delete} }} ;\nINSERT DATA {{ {insert} }}"
+        return f"DELETE DATA {{ {_quad_data(self.removed)} }} ;\nINSERT DATA {{ {_quad_data(self.added)} }}"
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed)
+
+
+def _quad_data(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the inside of ``INSERT DATA``/``DELETE DATA``: a named graph's in a ``GRAPH`` block."""
+    return " ".join(
+        f"{quad.triple} ."
+        if isinstance(quad.graph_name, ox.DefaultGraph)
+        else f"GRAPH {quad.graph_name} {{ {quad.triple} }}"
+        for quad in quads
+    )
 
 
 def _rederive(scratch: ox.Store) -> None:
@@ -62,23 +70,26 @@ def plan(store: Store, change: Callable[[ox.Store], None]) -> ChangeSet:
     """Apply ``change`` to a scratch copy of ``store``; return the validated difference."""
     scratch = ox.Store()
     scratch.extend(store.all_quads())
-    before = set(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    before = set(scratch)  # every graph: a write may touch the named graphs (a source's facts)
     change(scratch)
-    if any(True for _ in scratch.named_graphs()):
-        raise StoreError("stancegraph keeps all data in the default graph; the write used a named graph")
     _rederive(scratch)
-    after = set(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    after = set(scratch)
     report = require_valid(after)
     return ChangeSet(added=frozenset(after - before), removed=frozenset(before - after), report=report)
 
 
-def plan_update(store: Store, update: str, *, allowed_services: Collection[str] = ()) -> ChangeSet:
-    """What a SPARQL 1.1 Update would change. ``LOAD`` and ``SERVICE`` to endpoints not allowed are refused."""
+def plan_update(
+    store: Store, update: str, *, allowed_services: Collection[str] = (), base_iri: str | None = None
+) -> ChangeSet:
+    """What a SPARQL 1.1 Update would change. ``LOAD`` and ``SERVICE`` to endpoints not allowed are refused.
+
+    Relative IRIs resolve against ``base_iri`` (the endpoint's address, over HTTP).
+    """
     refuse_remote_access(update, allowed_services=allowed_services)
 
     def run(scratch: ox.Store) -> None:
         try:
-            scratch.update(update)
+            scratch.update(update, base_iri=base_iri)
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from None
         except OSError as error:  # LOAD of a remote document, SERVICE calls
