@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
 from queue import Empty, LifoQueue
@@ -124,29 +123,73 @@ class _PipeWriter:
             self._buffer.clear()
 
 
-def _tsv_term(term: Any) -> str:
-    """A term in SPARQL TSV syntax (N-Triples, with RDF 1.2's ``<<( )>>`` for triple terms)."""
-    if isinstance(term, ox.Triple):
-        return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} {_tsv_term(term.object)} )>>"
-    return str(term)
+class _EnoughLines(Exception):
+    """Raised into pyoxigraph's serialiser to stop it: the lines wanted are in."""
 
 
-def _first_solutions(solutions: ox.QuerySolutions, limit: int) -> tuple[ox.QuerySolutions, bool]:
-    """At most ``limit`` solutions, and whether there were more.
+class _LineBuffer:
+    """A binary file-like object that keeps what is written until it holds more than ``lines`` lines."""
 
-    pyoxigraph cannot serialise part of a result, so the first ``limit`` are
-    written as SPARQL TSV (terms are N-Triples, which pyoxigraph writes itself)
-    and parsed back into a result object, which then serialises to any format
-    exactly as the original would have: about 10 µs per solution.
+    def __init__(self, lines: int) -> None:
+        self.lines = lines
+        self.parts: list[bytes] = []
+        self._seen = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self._seen += data.count(b"\n")
+        if self._seen > self.lines:
+            raise _EnoughLines
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def first(self) -> tuple[bytes, bool]:
+        """The first ``lines`` lines, and whether more were written."""
+        text = b"".join(self.parts)
+        kept = text.split(b"\n", self.lines)
+        if len(kept) <= self.lines or kept[self.lines] == b"":  # no more than ``lines`` whole lines
+            return text, False
+        return b"\n".join(kept[: self.lines]) + b"\n", True
+
+
+def _first_lines(result: ox.QuerySolutions | ox.QueryTriples, lines: int) -> tuple[bytes, bool]:
+    """The result in a line format (SPARQL TSV, N-Triples) up to ``lines`` lines, and whether it went on.
+
+    pyoxigraph writes the lines and stops evaluating once one more has come: no
+    row passes through Python (handling each row here cost ~20 µs).
     """
-    names = [variable.value for variable in solutions.variables]
-    rows = list(islice(solutions, limit + 1))
-    lines = ["\t".join(f"?{name}" for name in names)]
-    lines += ["\t".join("" if row[n] is None else _tsv_term(row[n]) for n in names) for row in rows[:limit]]
-    text = "\n".join(lines) + "\n"
-    again = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.TSV)
-    assert isinstance(again, ox.QuerySolutions)
-    return again, len(rows) > limit
+    buffer = _LineBuffer(lines)
+    with contextlib.suppress(_EnoughLines):
+        if isinstance(result, ox.QueryTriples):
+            result.serialize(cast(IO[bytes], buffer), ox.RdfFormat.N_TRIPLES)
+        else:
+            result.serialize(cast(IO[bytes], buffer), ox.QueryResultsFormat.TSV)
+    return buffer.first()
+
+
+def _write_first(
+    result: ox.QuerySolutions | ox.QueryTriples, limit: int, name: str, connection: Connection
+) -> None:
+    """Send the first ``limit`` solutions (or triples) in the format ``name``, marked if there were more.
+
+    The lines are written as they are when the client asked for that line format,
+    and otherwise parsed back and written again by pyoxigraph, exactly as the
+    whole result would have been.
+    """
+    graph = isinstance(result, ox.QueryTriples)
+    lines, truncated = _first_lines(result, limit if graph else limit + 1)  # TSV has a header line
+    connection.send(("start", "graph" if graph else "select", truncated))
+    writer = cast(IO[bytes], _PipeWriter(connection))
+    if name == ("N_TRIPLES" if graph else "TSV"):
+        writer.write(lines)
+    elif graph:
+        ox.serialize(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES), writer, getattr(ox.RdfFormat, name))
+    else:
+        solutions = ox.parse_query_results(lines, format=ox.QueryResultsFormat.TSV)
+        solutions.serialize(writer, getattr(ox.QueryResultsFormat, name))
+    writer.flush()
 
 
 def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
@@ -173,23 +216,16 @@ def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
     if name is None:
         connection.send(("error", "not-acceptable", f"no acceptable format for a {kind} result"))
         return
-    writer = cast(IO[bytes], _PipeWriter(connection))
-    truncated = False
-    if isinstance(result, ox.QueryTriples):
-        if job.max_rows is None:
-            connection.send(("start", kind, False))
+    if job.max_rows is not None and not isinstance(result, ox.QueryBoolean):
+        _write_first(result, job.max_rows, name, connection)
+    else:
+        connection.send(("start", kind, False))
+        writer = cast(IO[bytes], _PipeWriter(connection))
+        if isinstance(result, ox.QueryTriples):
             result.serialize(writer, getattr(ox.RdfFormat, name))
         else:
-            triples = list(islice(result, job.max_rows + 1))
-            truncated = len(triples) > job.max_rows
-            connection.send(("start", kind, truncated))
-            ox.serialize(triples[: job.max_rows], writer, getattr(ox.RdfFormat, name))
-    else:
-        if isinstance(result, ox.QuerySolutions) and job.max_rows is not None:
-            result, truncated = _first_solutions(result, job.max_rows)
-        connection.send(("start", kind, truncated))
-        result.serialize(writer, getattr(ox.QueryResultsFormat, name))
-    writer.flush()
+            result.serialize(writer, getattr(ox.QueryResultsFormat, name))
+        writer.flush()
     connection.send(("end", None))
 
 
