@@ -131,6 +131,13 @@ class Catalog:
             raise NotFoundError(kind, identifier)
         return node
 
+    def source(self, identifier: str) -> ox.NamedNode:
+        """The IRI of a document of any kind (what positions and claims cite), or :class:`NotFoundError`."""
+        node = self.iri("source", identifier)
+        if not self.store.ask(bind_values(load_query("is-document"), {"source": node})):
+            raise NotFoundError("source", identifier)
+        return node
+
     def resource(self, identifier: str) -> ox.NamedNode:
         """The IRI of anything with a label, or :class:`NotFoundError`."""
         node = self.iri("resource", identifier)

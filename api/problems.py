@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from stancegraph.graph.curation import CurationError
+from stancegraph.graph.datasets import DatasetConflictError
 from stancegraph.graph.errors import (
     EndpointError,
     EndpointTimeoutError,
@@ -110,6 +111,7 @@ DOMAIN_ERRORS: dict[type[StancegraphError], tuple[int, str]] = {
     QuerySyntaxError: (400, "query-syntax"),
     NotAcceptableError: (406, "not-acceptable"),
     RdfSyntaxError: (400, "rdf-syntax"),
+    DatasetConflictError: (400, "dataset-conflict"),
     UnsupportedFormatError: (415, "unsupported-media-type"),
     ShapeViolationError: (422, "shape-violation"),
     CurationError: (422, "curation-refused"),

@@ -1,7 +1,9 @@
 """``/sparql``: the SPARQL 1.1 Protocol, queries and (for holders of the write token) updates.
 
 * ``GET ?query=``, ``POST`` form-encoded, ``POST application/sparql-query``;
-  ``default-graph-uri`` and ``named-graph-uri`` set the dataset.
+  ``default-graph-uri`` and ``named-graph-uri`` set the dataset, else the
+  query's ``FROM``/``FROM NAMED``, else the default graph is the union of all
+  graphs (:mod:`graph.datasets`).
 * The answer's format comes from ``format=`` (or its aliases ``output=``,
   ``results=``, which SPARQLWrapper sends) if given, else from ``Accept``;
   a type the answer cannot take is a 406, never a mislabelled body.
@@ -9,7 +11,9 @@
   editor for browsers.
 * Updates (``POST`` with ``update=`` or ``application/sparql-update``) need
   the write token (:mod:`api.writing`) and go through the validated writer;
-  unknown parameters are a 400.
+  ``using-graph-uri``/``using-named-graph-uri`` name the graphs their ``WHERE``
+  reads (a 400 with ``USING`` or ``WITH`` in the update itself); unknown
+  parameters are a 400.
 * Every answer is bounded: the query's length, its deadline, and its rows
   (:mod:`api.limits`); ``SERVICE`` and ``LOAD`` only reach allowed endpoints.
 """
@@ -33,6 +37,7 @@ from stancegraph.api.problems import PROBLEM_RESPONSES, ProblemError
 from stancegraph.api.service_description import service_description
 from stancegraph.api.settings import Settings
 from stancegraph.api.writing import get_writer, require_write_access
+from stancegraph.graph.datasets import with_using
 from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
 from stancegraph.graph.sparql_guard import refuse_remote_access
 
@@ -54,6 +59,8 @@ class ProtocolRequest:
     update: str | None = None
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
+    using_graphs: list[str] = field(default_factory=list)
+    using_named_graphs: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
 
     @classmethod
@@ -66,13 +73,6 @@ class ProtocolRequest:
                 400,
                 "send SPARQL Update with POST, form-encoded (update=) or as application/sparql-update",
                 slug="update-needs-post",
-            )
-        if names & set(UPDATE_PARAMETERS[1:]):
-            raise ProblemError(
-                400,
-                "using-graph-uri and using-named-graph-uri name graphs, and stancegraph keeps all its data "
-                "in the default graph",
-                slug="named-graph",
             )
         unknown = sorted(names - set(allowed))
         if unknown:
@@ -88,16 +88,39 @@ class ProtocolRequest:
                 if request.query is not None or request.update is not None:
                     raise ProblemError(400, "give one query or one update per request", slug="repeated-query")
                 setattr(request, name, value)
-            elif name in DATASET_PARAMETERS:
+            elif name in _GRAPH_LISTS:
                 _check_iri(name, value)
-                (request.default_graphs if name == DATASET_PARAMETERS[0] else request.named_graphs).append(
-                    value
-                )
+                getattr(request, _GRAPH_LISTS[name]).append(value)
             else:
                 request.formats.append(value)
         if request.query is not None and not request.query.strip():
             raise ProblemError(400, "the query is empty", slug="query-syntax")
+        request._check_dataset()
         return request
+
+    def _check_dataset(self) -> None:
+        """A query's dataset is named by default-/named-graph-uri, an update's by using-(named-)graph-uri."""
+        for operation, wrong, parameters in (
+            ("query", self.using_graphs or self.using_named_graphs, "using-graph-uri, using-named-graph-uri"),
+            ("update", self.default_graphs or self.named_graphs, "default-graph-uri, named-graph-uri"),
+        ):
+            if getattr(self, operation) is not None and wrong:
+                raise ProblemError(
+                    400,
+                    f"{parameters} do not go with a {operation}: a query's dataset is named by "
+                    "default-graph-uri and named-graph-uri, an update's by using-graph-uri and "
+                    "using-named-graph-uri",
+                    slug="invalid-parameter",
+                )
+
+
+#: The parameters that name graphs, and the ProtocolRequest list each fills.
+_GRAPH_LISTS = {
+    "default-graph-uri": "default_graphs",
+    "named-graph-uri": "named_graphs",
+    "using-graph-uri": "using_graphs",
+    "using-named-graph-uri": "using_named_graphs",
+}
 
 
 def _check_iri(parameter: str, value: str) -> None:
@@ -144,7 +167,7 @@ async def answer(request: Request, protocol: ProtocolRequest, executor: Executor
     accept = request.headers.get("accept")
     settings: Settings = request.app.state.settings
     if protocol.update is not None:
-        return await run_update(request, protocol.update)
+        return await run_update(request, protocol)
     if protocol.query is None:
         return _without_query(request, protocol, accept)
     check_length(
@@ -159,6 +182,7 @@ async def answer(request: Request, protocol: ProtocolRequest, executor: Executor
         default_graph=tuple(protocol.default_graphs) or None,
         named_graphs=tuple(protocol.named_graphs) or None,
         max_rows=settings.max_result_rows or None,
+        base_iri=_endpoint(request),
     )
     try:
         result = await executor.execute(job)
@@ -179,16 +203,27 @@ def _answer_headers(result: Answer, settings: Settings) -> dict[str, str]:
     return headers
 
 
-async def run_update(request: Request, update: str) -> JSONResponse:
-    """Apply a SPARQL Update for a holder of the write token; answer what it changed."""
+async def run_update(request: Request, protocol: ProtocolRequest) -> JSONResponse:
+    """Apply a SPARQL Update for a holder of the write token; answer what it changed.
+
+    ``using-graph-uri``/``using-named-graph-uri`` become the update's ``USING``
+    clauses; relative IRIs resolve against this endpoint's address.
+    """
     await require_write_access(request)
     settings: Settings = request.app.state.settings
-    check_length(update, what="update", limit=settings.max_query_length, in_url=False)
-    if not update.strip():
+    assert protocol.update is not None
+    check_length(protocol.update, what="update", limit=settings.max_query_length, in_url=False)
+    if not protocol.update.strip():
         raise ProblemError(400, "the update is empty", slug="query-syntax")
+    update = with_using(protocol.update, protocol.using_graphs, protocol.using_named_graphs)
     writer = await get_writer(request)
-    result = await writer.update(update)
+    result = await writer.update(update, base_iri=_endpoint(request))
     return JSONResponse(result.model_dump())
+
+
+def _endpoint(request: Request) -> str:
+    """This endpoint's address: the base IRI of queries and updates (the protocol suggests it)."""
+    return str(request.url.replace(query=""))
 
 
 def _without_query(request: Request, protocol: ProtocolRequest, accept: str | None) -> Response:
@@ -199,8 +234,7 @@ def _without_query(request: Request, protocol: ProtocolRequest, accept: str | No
         return editor_page(request)
     if not isinstance(choice, Format):
         raise _not_acceptable(protocol, accept, "a service description is RDF")
-    endpoint = str(request.url.replace(query=""))
-    body = ox.serialize(service_description(endpoint), format=choice.rdf_format)
+    body = ox.serialize(service_description(_endpoint(request)), format=choice.rdf_format)
     return Response(body, media_type=choice.media_type, headers={"Vary": "Accept"})
 
 
@@ -260,6 +294,16 @@ _POST_BODY = {
                         },
                         "default-graph-uri": {"type": "array", "items": {"type": "string"}},
                         "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        "using-graph-uri": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "A graph for an update's WHERE to read as its default graph.",
+                        },
+                        "using-named-graph-uri": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "A named graph an update's WHERE may read.",
+                        },
                     },
                 }
             },

@@ -19,7 +19,7 @@ import asyncio
 import hmac
 import tempfile
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -32,9 +32,9 @@ from stancegraph.api.problems import ProblemError
 from stancegraph.api.settings import Settings
 from stancegraph.graph.curation import CurationError, CurationReport, add_file
 from stancegraph.graph.errors import StoreError
+from stancegraph.graph.graph_changes import GraphChange
 from stancegraph.graph.store import LocalStore, RemoteStore, Store
-from stancegraph.graph.update_delta import Graph
-from stancegraph.graph.writes import ChangeSet, apply, plan_addition, plan_replacement, plan_update
+from stancegraph.graph.writes import ChangeSet, apply, plan_graph_change, plan_update
 
 T = TypeVar("T")
 
@@ -93,19 +93,15 @@ class Writer:
         self._on_write = on_write
         self._lock = threading.Lock()
 
-    async def update(self, update: str) -> WriteResult:
-        """A SPARQL 1.1 Update."""
+    async def update(self, update: str, *, base_iri: str | None = None) -> WriteResult:
+        """A SPARQL 1.1 Update; relative IRIs resolve against ``base_iri``."""
         return await self._change(
-            lambda: plan_update(self.store, update, allowed_services=self.allowed_services)
+            lambda: plan_update(self.store, update, allowed_services=self.allowed_services, base_iri=base_iri)
         )
 
-    async def add(self, quads: Iterable[ox.Quad]) -> WriteResult:
-        """Add triples to the default graph (Graph Store Protocol POST)."""
-        return await self._change(lambda: plan_addition(self.store, quads))
-
-    async def replace(self, quads: Iterable[ox.Quad], graph: Graph | None = None) -> WriteResult:
-        """Replace one graph (Graph Store Protocol PUT; DELETE is a replacement with nothing)."""
-        return await self._change(lambda: plan_replacement(self.store, quads, graph or ox.DefaultGraph()))
+    async def change(self, change: GraphChange) -> WriteResult:
+        """A change to one graph (the Graph Store Protocol, :mod:`graph.graph_changes`)."""
+        return await self._change(lambda: plan_graph_change(self.store, change))
 
     async def curate(self, curation: str, source_text: str | None, *, dry_run: bool) -> CurationReport:
         """Check a curation file (YAML text) against the data and add it, all or nothing."""

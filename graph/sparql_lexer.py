@@ -1,8 +1,11 @@
-"""SPARQL text as tokens, for the few places that must understand a query's shape without running it.
+"""A small SPARQL lexer: enough to find keywords and braces outside strings, IRIs and comments.
 
-The lexer only knows what can hide a keyword or a brace: comments, strings, IRIs and words.
-Everything else is one character a token. Each token keeps its place in the text, so callers
-cut the original text at token boundaries instead of gluing tokens back together.
+Several checks need to know whether a query or update *says* something (``SERVICE``, ``LOAD``,
+``FROM``, ``USING``, ``WITH``) or where its operations and templates begin and end, without
+parsing it in full: a substring search would be fooled by ``"LOAD"`` in a literal, by
+``?service`` or by ``ex:from``. Everything that is not a comment, string, IRI or word is one
+character a token. Tokens keep their place in the text, so callers cut or insert text at token
+boundaries instead of gluing tokens back together.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ class Store(ABC):
         return int(count.value)
 
     def all_quads(self) -> list[ox.Quad]:
-        """Every distinct triple of the union of the graphs, as default-graph quads (what queries see)."""
+        """Every quad, each in its graph (an endpoint: the triples of its default graph)."""
         triples = self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         return [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
 
@@ -146,7 +146,7 @@ class LocalStore(Store):
         self.oxigraph.flush()
 
     def all_quads(self) -> list[ox.Quad]:
-        return list(dict.fromkeys(ox.Quad(q.subject, q.predicate, q.object) for q in self.oxigraph))
+        return list(self.oxigraph)
 
     def quads(self, graph: ox.NamedNode | None = None) -> list[ox.Quad]:
         return list(self.oxigraph.quads_for_pattern(None, None, None, graph))

@@ -10,17 +10,19 @@ they name.
 The dataset is stancegraph's: queries see the union of all graphs as their default graph, so an
 update does too.
 
-* A ``WHERE`` pattern matches the union, unless ``USING``/``USING NAMED`` (or the protocol's
-  ``using-graph-uri``/``using-named-graph-uri``) or ``WITH`` name its dataset.
+* A ``WHERE`` pattern matches the union, unless ``USING``/``USING NAMED`` or ``WITH`` name its
+  dataset (the protocol's ``using-graph-uri``/``using-named-graph-uri`` arrive as ``USING``:
+  :func:`graph.datasets.with_using`).
 * A template or data triple outside ``GRAPH`` is inserted into the ``WITH`` graph, else into the
   store's own default graph (unsourced data: name a source's graph to file it under that source);
   it is deleted from the ``WITH`` graph, else from every graph that holds it, as the union shows it.
 * ``CLEAR``/``DROP DEFAULT`` is the store's own default graph, ``NAMED`` every named graph,
   ``ALL`` everything. Graphs exist by their triples, so ``CREATE`` changes nothing.
 
-One case is planned on a copy after all (:attr:`UpdateDelta.needs_copy`): a pattern-matching
-operation after an operation of the same request that changed something, since it must see that
-change and the real store does not hold it yet.
+One case reads a copy after all (:attr:`UpdateDelta.copied`): a pattern-matching operation after
+an operation of the same request that changed something must see that change, which the real
+store does not hold yet, so its pattern runs on an in-memory copy with the change applied. Send
+such operations as separate requests to keep every write's cost to what it touches.
 """
 
 from __future__ import annotations
@@ -43,18 +45,32 @@ class UpdateDelta:
     store: ox.Store
     added: set[ox.Quad] = field(default_factory=set)
     removed: set[ox.Quad] = field(default_factory=set)
-    needs_copy: bool = False
+    copied: bool = False  # a pattern read a copy of the store (see the module's docstring)
+    _view: ox.Store | None = None
+
+    def view(self) -> ox.Store:
+        """What the update's patterns read: the store, or a copy of it with this request's changes so far."""
+        if not self.added and not self.removed:
+            return self.store
+        if self._view is None:
+            self._view = ox.Store()
+            self._view.extend(q for q in self.store if q not in self.removed)
+            self._view.extend(self.added)
+            self.copied = True
+        return self._view
 
     def holds(self, quad: ox.Quad) -> bool:
         return quad in self.added or (quad not in self.removed and quad in self.store)
 
     def add(self, quad: ox.Quad) -> None:
+        self._view = None
         if quad in self.removed:
             self.removed.discard(quad)
         elif quad not in self.store:
             self.added.add(quad)
 
     def remove(self, quad: ox.Quad) -> None:
+        self._view = None
         if quad in self.added:
             self.added.discard(quad)
         elif quad in self.store:
@@ -73,7 +89,7 @@ class UpdateDelta:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Scope:
     """The dataset a ``WHERE`` pattern matches: the union of all graphs unless some are named."""
 
     default: tuple[ox.NamedNode, ...] | None = None
@@ -93,21 +109,20 @@ def update_delta(
     store: ox.Store,
     update: str,
     *,
-    using: Sequence[ox.NamedNode] = (),
-    using_named: Sequence[ox.NamedNode] = (),
+    base_iri: str | None = None,
 ) -> UpdateDelta:
     """The change ``update`` would make to ``store``; raises :class:`QuerySyntaxError` for bad SPARQL.
 
-    ``using``/``using_named`` are the protocol's ``using-graph-uri``/``using-named-graph-uri``.
+    Relative IRIs resolve against ``base_iri``; a ``BASE`` in the update wins, as in a query.
 
     >>> store = ox.Store()
     >>> delta = update_delta(store, 'INSERT DATA { <urn:a> <urn:b> "c" }')
     >>> [str(q) for q in delta.added]
     ['<urn:a> <urn:b> "c"']
     """
-    _check_syntax(update)
+    _check_syntax(update, base_iri)
     delta = UpdateDelta(store)
-    prologue = ""
+    prologue = f"BASE <{base_iri}>\n" if base_iri else ""
     for operation in _operations(list(tokens(update))):
         body = operation
         while body and body[0].is_keyword("PREFIX", "BASE"):
@@ -116,22 +131,14 @@ def update_delta(
             body = body[width:]
         if not body:
             continue
-        if (using or using_named) and any(t.is_keyword("USING", "WITH") for t in body):
-            raise QuerySyntaxError(
-                "using-graph-uri and using-named-graph-uri cannot be combined with USING or WITH"
-            )
-        _Operation(
-            update, prologue, body, delta, Dataset(tuple(using) or None, tuple(using_named) or None)
-        ).apply()
-        if delta.needs_copy:
-            break
+        _Operation(update, prologue, body, delta).apply()
     return delta
 
 
-def _check_syntax(update: str) -> None:
+def _check_syntax(update: str, base_iri: str | None) -> None:
     """Let Oxigraph's parser judge the text (on an empty store, so running it changes nothing real)."""
     try:
-        ox.Store().update(update)
+        ox.Store().update(update, base_iri=base_iri)
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from None
     except (OSError, RuntimeError):
@@ -174,7 +181,6 @@ class _Operation:
     prologue: str
     body: list[Token]
     delta: UpdateDelta
-    protocol_dataset: Dataset
 
     def span(self, first: int, last: int) -> str:
         """The update's text from token ``first`` to token ``last``, both included."""
@@ -198,9 +204,7 @@ class _Operation:
             self.data(insert=first.is_keyword("INSERT"))
         elif first.is_keyword("DELETE") and second is not None and second.is_keyword("WHERE"):
             where = self.span(2, _group_end(self.body, 2))
-            self.modify(
-                delete=where, insert=None, where=where, with_graph=None, dataset=self.protocol_dataset
-            )
+            self.modify(delete=where, insert=None, where=where, with_graph=None, dataset=Scope())
         elif first.is_keyword("WITH", "DELETE", "INSERT"):
             self.parse_modify()
         elif first.is_keyword("CLEAR", "DROP"):
@@ -292,11 +296,11 @@ class _Operation:
             index += 1
         where = self.span(index, _group_end(self.body, index))
         if using or using_named:
-            dataset = Dataset(tuple(using), tuple(using_named))
+            dataset = Scope(tuple(using), tuple(using_named))
         elif with_graph is not None:
-            dataset = Dataset((with_graph,), None)
+            dataset = Scope((with_graph,), None)
         else:
-            dataset = self.protocol_dataset
+            dataset = Scope()
         self.modify(
             delete=templates.get("DELETE"),
             insert=templates.get("INSERT"),
@@ -312,12 +316,9 @@ class _Operation:
         insert: str | None,
         where: str,
         with_graph: ox.NamedNode | None,
-        dataset: Dataset,
+        dataset: Scope,
     ) -> None:
         """Instantiate the templates over the pattern's solutions (all deletions first, as the spec says)."""
-        if self.delta.added or self.delta.removed:
-            self.delta.needs_copy = True  # the pattern must see this request's earlier changes
-            return
         removals = list(self.instantiate(delete, where, with_graph, dataset)) if delete else []
         additions = list(self.instantiate(insert, where, with_graph, dataset)) if insert else []
         for quad in removals:
@@ -328,7 +329,7 @@ class _Operation:
             self.delta.add(quad)
 
     def instantiate(
-        self, template: str, where: str, with_graph: ox.NamedNode | None, dataset: Dataset
+        self, template: str, where: str, with_graph: ox.NamedNode | None, dataset: Scope
     ) -> Iterable[ox.Quad]:
         """The quads of a template, one ``CONSTRUCT`` per graph part of it."""
         for graph, triples in _template_parts(template):
@@ -352,8 +353,8 @@ class _Operation:
                 assert isinstance(value, ox.NamedNode)
                 yield from self.construct(triples, where, dataset, value)
 
-    def construct(self, triples: str, where: str, dataset: Dataset, graph: Graph) -> Iterable[ox.Quad]:
-        result = dataset.query(self.delta.store, f"{self.prologue}CONSTRUCT {{ {triples} }} WHERE {where}")
+    def construct(self, triples: str, where: str, dataset: Scope, graph: Graph) -> Iterable[ox.Quad]:
+        result = dataset.query(self.delta.view(), f"{self.prologue}CONSTRUCT {{ {triples} }} WHERE {where}")
         assert isinstance(result, ox.QueryTriples)
         for triple in result:
             yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)

@@ -12,13 +12,14 @@ size of the store.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from stancegraph.graph.derivation import edge_change, without_edges
 from stancegraph.graph.errors import StoreError
+from stancegraph.graph.graph_changes import GraphChange
 from stancegraph.graph.sparql_guard import refuse_remote_access
 from stancegraph.graph.store import Store
 from stancegraph.graph.update_delta import Graph, update_delta
@@ -61,8 +62,9 @@ def plan_change(store: Store, added: Iterable[ox.Quad], removed: Iterable[ox.Qua
 
 
 def _plan(engine: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> ChangeSet:
-    new = {quad for quad in without_edges(added) if quad not in engine}
-    gone = {quad for quad in without_edges(removed) if quad in engine} - new
+    wanted = without_edges(added)
+    new = {quad for quad in wanted if quad not in engine}
+    gone = {quad for quad in without_edges(removed) if quad in engine} - wanted
     edges = edge_change(engine, new, gone)
     new |= edges.added
     gone |= edges.removed
@@ -75,21 +77,17 @@ def plan_update(
     update: str,
     *,
     allowed_services: Collection[str] = (),
-    using: Sequence[ox.NamedNode] = (),
-    using_named: Sequence[ox.NamedNode] = (),
+    base_iri: str | None = None,
 ) -> ChangeSet:
     """What a SPARQL 1.1 Update would change. ``LOAD`` and ``SERVICE`` to endpoints not allowed are refused.
 
-    ``using``/``using_named`` are the protocol's ``using-graph-uri``/``using-named-graph-uri``.
+    Relative IRIs resolve against ``base_iri`` (the endpoint's address, over HTTP). The protocol's
+    ``using-graph-uri``/``using-named-graph-uri`` arrive as ``USING`` clauses in the text
+    (:func:`graph.datasets.with_using`).
     """
     refuse_remote_access(update, allowed_services=allowed_services)
     engine = store.engine()
-    delta = update_delta(engine, update, using=using, using_named=using_named)
-    if delta.needs_copy:
-        raise StoreError(
-            "this update matches a pattern after an earlier operation of the same request changed data; "
-            "send the operations as separate requests"
-        )
+    delta = update_delta(engine, update, base_iri=base_iri)
     return _plan(engine, delta.added, delta.removed)
 
 
@@ -98,11 +96,11 @@ def plan_addition(store: Store, quads: Iterable[ox.Quad]) -> ChangeSet:
     return plan_change(store, quads, ())
 
 
-def plan_replacement(store: Store, quads: Iterable[ox.Quad], graph: Graph) -> ChangeSet:
-    """What replacing ``graph`` with ``quads`` would change (Graph Store Protocol PUT, and DELETE with none)."""
+def plan_graph_change(store: Store, change: GraphChange) -> ChangeSet:
+    """What a Graph Store Protocol write would change: ``PUT`` and ``DELETE`` remove the graph's triples first."""
     engine = store.engine()
-    batch = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
-    return _plan(engine, batch, engine.quads_for_pattern(None, None, None, graph))
+    current = engine.quads_for_pattern(None, None, None, change.target) if change.replace else ()
+    return _plan(engine, change.quads(), current)
 
 
 def apply(store: Store, changes: ChangeSet) -> None:

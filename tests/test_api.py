@@ -192,6 +192,35 @@ def test_claims_filters(http: httpx.Client) -> None:
     }
 
 
+ROFF = "roff-us-russian-peace-plan"  # the bundled data's one source
+
+
+@pytest.mark.parametrize("path", ["/api/positions", "/api/claims"])
+def test_the_source_filter_keeps_what_one_source_cites(http: httpx.Client, path: str) -> None:
+    everything = _every(http, path)
+    cited = _every(http, path, source=ROFF)
+    assert cited and {item["source"]["id"] for item in cited} == {ROFF}
+    assert {item["id"] for item in cited} == {
+        item["id"] for item in everything if item["source"]["id"] == ROFF
+    }
+    # a document that is a source of nothing: an empty list, not an error
+    assert _every(http, path, source="plan-28-point") == []
+
+
+def test_the_source_filter_combines_with_the_others(http: httpx.Client) -> None:
+    combined = _every(http, "/api/positions", source=ROFF, actor="russia")
+    assert combined == _every(http, "/api/positions", actor="russia")
+
+
+@pytest.mark.parametrize("path", ["/api/positions", "/api/claims"])
+def test_an_unknown_source_is_404_and_a_malformed_one_422(http: httpx.Client, path: str) -> None:
+    body = _problem(http.get(path, params={"source": "no-such-source"}), 404, "'no-such-source'")
+    assert body["kind"] == "source"
+    _problem(http.get(path, params={"source": "russia"}), 404, "'russia'")  # an actor is not a source
+    malformed = _problem(http.get(path, params={"source": "a b<c>"}), 422, "source:")
+    assert [e["parameter"] for e in malformed["errors"]] == ["source"]
+
+
 def test_graph_for_the_viewer(http: httpx.Client) -> None:
     graph = http.get("/api/graph").json()
     nodes = {n["id"]: n for n in graph["nodes"]}

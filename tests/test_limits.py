@@ -143,6 +143,35 @@ def test_a_construct_over_the_row_limit_is_cut_to_that_many_triples(bounded: str
     assert len(response.text.strip().splitlines()) == 5
 
 
+@pytest.mark.parametrize("rows", [4, 5, 6])
+@pytest.mark.parametrize(
+    ("template", "accept"),
+    [
+        ("SELECT ?n WHERE {{ VALUES ?n {{ {} }} }}", "text/tab-separated-values"),
+        ("SELECT ?n WHERE {{ VALUES ?n {{ {} }} }}", "application/sparql-results+json"),
+        ("CONSTRUCT {{ <urn:s> <urn:p> ?n }} WHERE {{ VALUES ?n {{ {} }} }}", "application/n-triples"),
+        ("CONSTRUCT {{ <urn:s> <urn:p> ?n }} WHERE {{ VALUES ?n {{ {} }} }}", "text/turtle"),
+    ],
+)
+def test_the_row_limit_is_exact_in_every_format(
+    bounded: str, server_url: str, template: str, accept: str, rows: int
+) -> None:
+    """At the limit (5) an answer is whole and unmarked; one row more and it is cut to 5 and marked."""
+    query = template.format(" ".join(str(n) for n in range(rows)))
+    cut = httpx.get(f"{bounded}/sparql", params={"query": query}, headers={"Accept": accept})
+    limited = query.replace("} }", f"}} }} LIMIT {min(rows, 5)}", 1) if rows > 5 else query
+    whole = httpx.get(f"{server_url}/sparql", params={"query": limited}, headers={"Accept": accept})
+    assert cut.headers.get("stancegraph-truncated") == ("true" if rows > 5 else None)
+    assert cut.headers["content-type"] == whole.headers["content-type"]
+    assert cut.content == whole.content
+
+
+def test_a_select_of_no_variables_is_one_empty_row(bounded: str) -> None:
+    response = httpx.get(f"{bounded}/sparql", params={"query": "SELECT * {}"})
+    assert "stancegraph-truncated" not in response.headers
+    assert response.json()["results"]["bindings"] == [{}]
+
+
 def test_truncated_values_keep_their_exact_terms(bounded: str, server_url: str) -> None:
     """Cutting re-serialises the first rows; literals with languages, types, escapes survive unchanged."""
     query = (

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, StoreError
+from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError
 from stancegraph.graph.loading import bundled_files, load_files
 from stancegraph.graph.sparql_guard import RemoteAccessError
 from stancegraph.graph.store import LocalStore, open_disk_store
@@ -80,17 +80,30 @@ def test_deleting_a_position_deletes_its_truthy_edge(store: LocalStore) -> None:
             "exactly one verbatim evidence quote",
         ),
         ("INSERT DATA { <urn:a> <urn:b> ", QuerySyntaxError, "error at 1:"),
-        (
-            "INSERT DATA { <urn:a> <urn:b> <urn:c> } ; DELETE WHERE { <urn:a> ?p ?o }",
-            StoreError,
-            "separate requests",
-        ),
+        ("INSERT DATA { GRAPH <urn:g> { <urn:a> a <urn:C> } }", ShapeViolationError, "English rdfs:label"),
     ],
 )
 def test_a_refused_update_changes_nothing(store: LocalStore, update: str, error: type, message: str) -> None:
     before = snapshot(store)
     with pytest.raises(error, match=message):
         apply(store, plan_update(store, update))
+    assert snapshot(store) == before
+
+
+def test_a_write_to_a_named_graph_lands_in_that_graph_and_can_be_taken_back(store: LocalStore) -> None:
+    """A source's facts live in a graph of their own: a write keeps them there, and removes them from there."""
+    graph = "https://w3id.org/stancegraph/graph/test"
+    note = f'GRAPH <{graph}> {{ :nato rdfs:comment "A note from one source"@en }}'
+    quad = ox.Quad(
+        ox.NamedNode("https://w3id.org/stancegraph/id/nato"),
+        ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+        ox.Literal("A note from one source", language="en"),
+        ox.NamedNode(graph),
+    )
+    before = snapshot(store)
+    apply(store, plan_update(store, PREFIXES + f"INSERT DATA {{ {note} }}"))
+    assert snapshot(store) == before | {quad}
+    apply(store, plan_update(store, PREFIXES + f"DELETE DATA {{ {note} }}"))
     assert snapshot(store) == before
 
 

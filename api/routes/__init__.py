@@ -39,6 +39,9 @@ def pinned(parameter: str, value: str | None, resolve: Callable[[str], ox.NamedN
         raise invalid_parameter(parameter, str(error)) from None
 
 
+#: A resource id as it appears in our IRIs (``https://w3id.org/stancegraph/id/<id>``).
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._~-]*$"
+
 T = TypeVar("T")
 
 

@@ -11,6 +11,7 @@ from stancegraph.api.dependencies import CatalogDep
 from stancegraph.api.models import Certainty, Claim, Page
 from stancegraph.api.pagination import PageDep, page_of
 from stancegraph.api.routes import api_router, pinned
+from stancegraph.api.routes.sourced import SourceFilter, source_document
 from stancegraph.ontology import SG
 
 router = api_router("claims")
@@ -28,6 +29,7 @@ def list_claims(
     certainty: Annotated[
         Certainty | None, Query(description="Only stated, reported or believed claims.")
     ] = None,
+    source: SourceFilter = None,
 ) -> Page[Claim]:
     """Claims in the store's order (stable while the data is unchanged). Filters combine with AND."""
     claims = catalog.claim_window(
@@ -36,5 +38,6 @@ def list_claims(
         claimant=pinned("claimant", claimant, lambda value: catalog.node("actor", value, SG.Actor)),
         about=pinned("about", about, catalog.resource),
         certainty=ox.NamedNode(certainty.iri) if certainty else None,
+        source=source_document(catalog, source),
     )
     return page_of(request, claims, page)

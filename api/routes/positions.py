@@ -11,6 +11,7 @@ from stancegraph.api.dependencies import CatalogDep
 from stancegraph.api.models import Certainty, Page, Position, Stance
 from stancegraph.api.pagination import PageDep, page_of
 from stancegraph.api.routes import api_router, pinned
+from stancegraph.api.routes.sourced import SourceFilter, source_document
 from stancegraph.ontology import SG
 
 router = api_router("positions")
@@ -32,8 +33,10 @@ def list_positions(
     certainty: Annotated[
         Certainty | None, Query(description="Only stated, reported or believed positions.")
     ] = None,
+    source: SourceFilter = None,
 ) -> Page[Position]:
-    """Positions in the store's order (stable while the data is unchanged). Filters combine with AND.
+    """Positions in the store's order (stable while the data is unchanged). Filters combine with AND;
+    an unknown `source` is a 404 (a source is what a position cites, so it is the thing asked for).
 
     The engine counts and cuts the page: sorting a million triples' positions would cost seconds.
     """
@@ -45,5 +48,6 @@ def list_positions(
         document=pinned("document", document, lambda value: catalog.node("draft", value, SG.Draft)),
         stance=ox.NamedNode(stance.iri) if stance else None,
         certainty=ox.NamedNode(certainty.iri) if certainty else None,
+        source=source_document(catalog, source),
     )
     return page_of(request, positions, page)
