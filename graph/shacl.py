@@ -138,13 +138,16 @@ class Constraint:
         if focus is not None:
             if not focus:
                 return
-            query = inject_pattern(query, f"VALUES ?this {{ {' '.join(str(node) for node in focus)} }}")
+            if all(isinstance(node, ox.NamedNode) for node in focus):  # VALUES cannot name blank nodes
+                query = inject_pattern(query, f"VALUES ?this {{ {' '.join(str(node) for node in focus)} }}")
         solutions = store.query(query, use_default_graph_as_union=True)
         assert isinstance(solutions, ox.QuerySolutions)
         names = {variable.value for variable in solutions.variables}
         for row in solutions:
             bound = {name: row[name] for name in names if row[name] is not None}
             focus_node = bound["this"]
+            if focus is not None and focus_node not in focus:
+                continue
             value = bound.get("value", focus_node if self.value_is_focus else None)
             path = bound.get("path")
             for check in self.checks:
@@ -171,7 +174,13 @@ def _fill(part: str | Slot, bound: dict[str, Term]) -> str:
 @cache
 def compiled_constraints() -> tuple[Constraint, ...]:
     """Every constraint of ``ontology/shapes.ttl``, compiled once per process."""
-    return compile_shapes(rdflib.Graph().parse(SHAPES_FILE, format="turtle"))
+    return compile_shapes(shapes_graph())
+
+
+@cache
+def shapes_graph() -> rdflib.Graph:
+    """``ontology/shapes.ttl``, parsed once per process (do not change it)."""
+    return rdflib.Graph().parse(SHAPES_FILE, format="turtle")
 
 
 def compile_shapes(shapes: rdflib.Graph) -> tuple[Constraint, ...]:

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from stancegraph.graph.errors import ShapeViolationError
 from stancegraph.graph.shacl import Result, compiled_constraints
 from stancegraph.graph.shacl_text import Term, value_text
+from stancegraph.graph.validation_scope import change_scope
 from stancegraph.ontology import VOCABULARY_FILE
 
 
@@ -83,6 +84,29 @@ def validate_store(store: ox.Store, *, focus: Collection[Term] | None = None) ->
         key=lambda v: (v.focus, v.path or "", v.message, v.value or ""),
     )
     return ValidationReport(conforms=not violations, violations=violations)
+
+
+def validate_change(
+    store: ox.Store, added: Collection[ox.Quad], removed: Collection[ox.Quad]
+) -> ValidationReport:
+    """The violations ``store`` would have with ``removed`` taken out and ``added`` put in.
+
+    Assumes the store conforms now, so only what the change can reach is
+    validated, in a scratch store a few hundred triples large
+    (:mod:`graph.validation_scope`); the store itself is only read. A change to
+    the class tree can reach every node: then the whole changed store is
+    validated, on a copy.
+    """
+    scope = change_scope(store, added, removed)
+    if scope is None:
+        after = ox.Store()
+        after.load(store.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
+        for quad in removed:
+            after.remove(quad)
+        after.extend(added)
+        return validate_store(after)
+    scratch, focus = scope
+    return validate_store(scratch, focus=focus)
 
 
 def validate_quads(quads: Iterable[ox.Quad]) -> ValidationReport:

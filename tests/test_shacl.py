@@ -15,13 +15,16 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
 from stancegraph.graph.errors import ShapeViolationError
+from stancegraph.graph.loading import bundled_store
 from stancegraph.graph.shacl import Check, compiled_constraints
 from stancegraph.graph.store import LocalStore
-from stancegraph.graph.validation import require_valid, validate_store, vocabulary_quads
+from stancegraph.graph.validation import require_valid, validate_change, validate_store, vocabulary_quads
 from stancegraph.ontology import SHAPES_FILE
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -133,3 +136,72 @@ def test_bad_data_is_refused_with_a_readable_error() -> None:
     assert "a position needs exactly one sg:actor that is an sg:Actor" in {
         v.message for v in refused.value.report.violations
     }
+
+
+def _after(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> ox.Store:
+    after = ox.Store()
+    after.extend(store)
+    for quad in removed:
+        after.remove(quad)
+    after.extend(added)
+    return after
+
+
+def assert_change_validated_as_whole(store: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> None:
+    expected = validate_store(_after(store, added, removed)).violations
+    assert validate_change(store, added, removed).violations == expected
+
+
+@pytest.fixture(scope="module")
+def conforming() -> ox.Store:
+    """The bundled data and tests/data/base.ttl: a store that conforms, to change."""
+    store = store_of()
+    store.extend(bundled_store().oxigraph)
+    assert validate_store(store).conforms
+    return store
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda path: path.stem)
+def test_adding_a_broken_file_is_validated_as_the_whole_store_would_be(
+    conforming: ox.Store, path: Path
+) -> None:
+    added = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    assert_change_validated_as_whole(conforming, added, [])
+
+
+GRAPHS = (ox.DefaultGraph(), ox.NamedNode("https://w3id.org/stancegraph/graph/a-source"))
+
+
+@st.composite
+def changes(draw: st.DrawFn, store: ox.Store) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """A few quads removed; a few added: recombined from the data's own terms, or a node copied under a new name."""
+    quads = sorted(store, key=str)
+    removed = draw(st.lists(st.sampled_from(quads), max_size=6, unique=True))
+    subjects = sorted({q.subject for q in quads}, key=str)
+    predicates = sorted({q.predicate for q in quads}, key=str)
+    objects = sorted({q.object for q in quads}, key=str)
+    recombined = st.builds(
+        ox.Quad,
+        st.sampled_from(subjects),
+        st.sampled_from(predicates),
+        st.sampled_from(objects),
+        st.sampled_from(GRAPHS),
+    )
+    added = draw(st.lists(recombined, max_size=6))
+    if draw(st.booleans()):
+        original = draw(st.sampled_from(subjects))
+        copy = ox.NamedNode(f"{original.value}-copy")
+        facts = sorted(store.quads_for_pattern(original, None, None), key=str)
+        added += [
+            ox.Quad(copy, q.predicate, q.object) for q in draw(st.lists(st.sampled_from(facts), unique=True))
+        ]
+    return added, removed
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_random_change_is_validated_as_the_whole_store_would_be(
+    conforming: ox.Store, data: st.DataObject
+) -> None:
+    added, removed = data.draw(changes(conforming))
+    assert_change_validated_as_whole(conforming, added, removed)
