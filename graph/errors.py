@@ -59,3 +59,7 @@ class EndpointTimeoutError(EndpointError):
 
 class StoreError(StancegraphError):
     """A store directory that cannot be opened (missing, locked, not a store)."""
+
+
+class ShapesError(StancegraphError):
+    """A SHACL shapes file that uses a feature the SPARQL compiler does not know (so it would go unchecked)."""

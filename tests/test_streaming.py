@@ -10,7 +10,9 @@ from pathlib import Path
 
 import httpx
 
-MILLION_ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # about a million rows on the bundled data (n triples: n x n)
+MILLION_ROWS = (
+    "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # about a million rows on the bundled data (n triples: n x n)
+)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -22,8 +22,8 @@ from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, Stan
 from stancegraph.graph.export import FORMATS, export
 from stancegraph.graph.loading import build_store, load_files, prepare
 from stancegraph.graph.sources import drop_source, source_graphs
-from stancegraph.graph.store import Store, open_disk_store
-from stancegraph.graph.validation import validate_quads
+from stancegraph.graph.store import LocalStore, Store, open_disk_store
+from stancegraph.graph.validation import validate_quads, validate_store
 from stancegraph.ontology import PREFIXES
 
 
@@ -172,7 +172,12 @@ def validate(files: tuple[Path, ...], store: Store) -> None:
     Example:
       stancegraph validate my-new-source.ttl
     """
-    report = validate_quads(prepare(list(files)) if files else store.all_quads())
+    if files:
+        report = validate_quads(prepare(list(files)))
+    elif isinstance(store, LocalStore):
+        report = validate_store(store.oxigraph)  # in place: no copy of a large store
+    else:
+        report = validate_quads(store.all_quads())
     for violation in report.violations:
         click.echo(str(violation))
     click.echo(report.summary())
