@@ -547,12 +547,14 @@ class PooledStore(Store):
         self._write(lambda writer: writer.load(data, format=ox.RdfFormat.N_QUADS))
 
     def _write(self, change: Callable[[ox.Store], None]) -> None:
-        """Pause the readers, write in one transaction and flush, then let readers see the result."""
+        """Pause the readers, write in one transaction, then let readers see the result.
+
+        Not flushed, as :class:`~graph.store.LocalStore` does not: readers reopen from the log too.
+        """
         with self.pool.paused():
             writer = ox.Store(str(self.pool.store_path))
             try:
                 change(writer)
-                writer.flush()
             finally:
                 del writer
 

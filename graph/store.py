@@ -133,13 +133,14 @@ class LocalStore(Store):
     def engine(self) -> ox.Store:
         return self.oxigraph
 
+    # No flush after a write: the transaction is in RocksDB's write-ahead log when it returns, which
+    # survives a killed process (tests/test_write_api.py kills one), and a flush per write would
+    # leave one small table file per write for every read to look through.
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         self.oxigraph.extend(quads)
-        self.oxigraph.flush()
 
     def apply_update(self, update: str) -> None:
         self.oxigraph.update(update)
-        self.oxigraph.flush()
 
     def add_store(self, scratch: ox.Store) -> None:
         self.oxigraph.load(scratch.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)

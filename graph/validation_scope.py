@@ -98,7 +98,13 @@ class _Change:
         return self.before(subject, predicate) | self.added.get((subject, predicate), set())
 
     def holds(self, subject: Term, predicate: ox.NamedNode, value: Term) -> bool:
-        return value in self.after(subject, predicate)
+        """One triple after the change, looked up alone: a hub actor's edges run to thousands."""
+        key = (subject, predicate)
+        if value in self.added.get(key, ()):
+            return True
+        if value in self.removed.get(key, ()) or isinstance(subject, ox.Literal):
+            return False
+        return any(True for _ in self.store.quads_for_pattern(subject, predicate, value))  # type: ignore[arg-type]
 
     def copy(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
         values = self.after(subject, predicate)
