@@ -38,13 +38,13 @@ _BASES = {"idBase": ox.Literal(str(ID)), "graphBase": ox.Literal(str(GRAPH))}
 
 
 def read_into_graphs(
-    store: ox.Store, path: Path, *, on_progress: Callable[[int], None] | None = None, bulk: bool = False
+    store: ox.Store, path: Path, *, on_progress: Callable[[int], None] | None = None
 ) -> None:
     """Parse a file into ``store``: its named graphs as they are, its other triples into source graphs.
 
     ``store``'s default graph must be empty: it holds the file while its triples are assigned.
     """
-    load_into(store, path, on_progress=on_progress, bulk=bulk)
+    load_into(store, path, on_progress=on_progress)
     assign_default_graph(store, str(path))
 
 
