@@ -136,9 +136,10 @@ def load(files: tuple[Path, ...], store_path: Path, no_validate: bool) -> None:
     id/ID). TriG and N-Quads files keep their graphs. In Turtle, N-Triples,
     JSON-LD and RDF/XML files: a file that cites one source (dct:source) goes
     whole into its graph; otherwise a subject with dct:source X goes to X's
-    graph (and X too), a subject citing no source goes to the graphs of the
-    sources that point at it, and anything else is an error: give it a
-    dct:source, or write TriG with one graph per source.
+    graph (and X too), the vocabulary's own sg: terms to the vocabulary graph,
+    a subject citing no source to the graphs of the sources that point at it,
+    and anything else is an error: give it a dct:source, or write TriG with
+    one graph per source.
 
     \b
     Example:
