@@ -8,10 +8,12 @@ are assigned to source graphs by this rule:
    its triples in that source's graph: a file per article needs nothing more.
 2. Otherwise a subject with ``dct:source X`` goes, with all its triples, to X's
    graph, and X's own triples go there too.
-3. A subject that cites no source goes to the graph of every source whose
+3. The vocabulary's own terms (subjects in the ``sg:`` namespace) go to the
+   vocabulary graph.
+4. A subject that cites no source goes to the graph of every source whose
    triples point at it, and so on along such subjects: an actor two sources'
    positions name is in both graphs, and outlives either.
-4. Anything still left (a file that cites no source, a node nothing points at)
+5. Anything still left (a file that cites no source, a node nothing points at)
    is a :class:`SourceAssignmentError` naming some of its subjects: give them a
    ``dct:source``, or write the file as TriG with one graph per source.
 
@@ -32,19 +34,23 @@ from stancegraph.graph.errors import SourceAssignmentError
 from stancegraph.graph.queries import bind_values, load_query
 from stancegraph.graph.rdf_files import load_into
 from stancegraph.graph.sources import source_graph
-from stancegraph.ontology import GRAPH, ID
+from stancegraph.ontology import GRAPH, ID, SG, VOCABULARY_GRAPH
 
 _BASES = {"idBase": ox.Literal(str(ID)), "graphBase": ox.Literal(str(GRAPH))}
+_VOCABULARY: dict[str, ox.NamedNode | ox.Literal] = {
+    "vocabularyBase": ox.Literal(str(SG).rstrip("#")),
+    "vocabularyGraph": VOCABULARY_GRAPH,
+}
 
 
 def read_into_graphs(
-    store: ox.Store, path: Path, *, on_progress: Callable[[int], None] | None = None, bulk: bool = False
+    store: ox.Store, path: Path, *, on_progress: Callable[[int], None] | None = None
 ) -> None:
     """Parse a file into ``store``: its named graphs as they are, its other triples into source graphs.
 
     ``store``'s default graph must be empty: it holds the file while its triples are assigned.
     """
-    load_into(store, path, on_progress=on_progress, bulk=bulk)
+    load_into(store, path, on_progress=on_progress)
     assign_default_graph(store, str(path))
 
 
@@ -64,6 +70,7 @@ def assign_default_graph(store: ox.Store, origin: str) -> None:
         store.update(f"ADD DEFAULT TO {source_graph(cited[0])}")
     else:
         store.update(bind_values(load_query("assign-cited"), _BASES))
+        store.update(bind_values(load_query("assign-vocabulary"), _VOCABULARY))
         size = -1
         while size != (size := len(store)):
             store.update(load_query("assign-referenced"))

@@ -33,8 +33,8 @@ class EdgeChange:
 
 
 def _backers(store: ox.Store, graph: Graph, pattern: str) -> Iterable[tuple[object, ox.Quad]]:
-    """(node, edge) rows of ``derive-edges.rq`` on one graph, pinned by a VALUES ``pattern`` if given."""
-    query = inject_pattern(load_query("derive-edges"), pattern) if pattern else load_query("derive-edges")
+    """(node, edge) rows of ``derive-edges.rq`` on one graph, pinned by a VALUES ``pattern``."""
+    query = inject_pattern(load_query("derive-edges"), pattern)
     for row in store.query(query, default_graph=graph):  # type: ignore[union-attr]
         yield row["node"], ox.Quad(row["subject"], row["edge"], row["object"], graph)
 
@@ -43,12 +43,16 @@ def derived_edges(store: ox.Store, nodes: Collection[ox.NamedNode] | None = None
     """The truthy edges the qualified nodes imply, each in its node's graph (all nodes when ``None``).
 
     An edge that two sources' nodes imply comes once per graph, so it stays while either source
-    does. Runs in Oxigraph, one query per graph.
+    does. All nodes at once is one query over the union and one look-up of each node's graphs
+    (a graph at a time cost a query per source: 20 s for the thousand sources of a million triples).
     """
     if nodes is not None:
         return sorted({edge for _node, edge in _edges_of(store, nodes)}, key=str)
-    graphs: list[Graph] = [ox.DefaultGraph(), *store.named_graphs()]
-    return [edge for graph in graphs for _node, edge in _backers(store, graph, "")]
+    edges: dict[ox.Quad, None] = {}
+    for row in store.query(load_query("derive-edges"), use_default_graph_as_union=True):  # type: ignore[union-attr]
+        for typed in store.quads_for_pattern(row["node"], RDF_TYPE, None, None):
+            edges[ox.Quad(row["subject"], row["edge"], row["object"], typed.graph_name)] = None
+    return list(edges)
 
 
 def _edges_of(store: ox.Store, nodes: Collection[ox.NamedNode]) -> set[tuple[object, ox.Quad]]:

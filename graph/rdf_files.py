@@ -68,6 +68,7 @@ def load_into(
 
     ``on_progress`` is called with the number of bytes read since the last call. ``bulk`` uses
     Oxigraph's bulk loader (fast, not transactional: only for a store being built from scratch).
+    Graphs a TriG or N-Quads file names are kept; other formats fill the default graph.
     """
     rdf_format = rdf_format_for(path)
     if not path.is_file():

@@ -26,8 +26,7 @@ import pyoxigraph as ox
 from stancegraph.graph.errors import NotFoundError, SourceAssignmentError
 from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id, resource
-from stancegraph.graph.validation import vocabulary_quads
-from stancegraph.ontology import GRAPH, ID, VOCABULARY_GRAPH
+from stancegraph.ontology import GRAPH, ID, VOCABULARY_FILE, VOCABULARY_GRAPH
 
 
 def source_graph(document: ox.NamedNode) -> ox.NamedNode:
@@ -54,7 +53,7 @@ def in_graph(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> list[ox.Quad]:
 @cache
 def vocabulary_in_graph() -> tuple[ox.Quad, ...]:
     """The vocabulary (``ontology/stancegraph.ttl``) in its own graph, apart from every source."""
-    return tuple(in_graph(vocabulary_quads(), VOCABULARY_GRAPH))
+    return tuple(in_graph(ox.parse(path=str(VOCABULARY_FILE), format=ox.RdfFormat.TURTLE), VOCABULARY_GRAPH))
 
 
 @dataclass(frozen=True)

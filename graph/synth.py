@@ -15,10 +15,15 @@ sg:adds) are written too, exactly as ``graph.loading.derive_edges`` would
 derive them, so the file can go straight into ``oxigraph load`` or
 ``rdflib-endpoint`` and hold the same data as our loader makes of it.
 
+Every node cites a source (``dct:source``; an actor, the source that
+introduces it), so the loader puts each node in its source's named graph;
+written as TriG or N-Quads, the file names those graphs itself and loads
+without being sorted into them.
+
 Everything comes from one ``random.Random(seed)``: the same arguments write the
 same bytes. Only a few numbers per clause and a label per actor stay in memory.
 
-Measured: actors=1,000, clauses=10,000, drafts=20, seed=0 writes 1,000,867
+Measured: actors=1,000, clauses=10,000, drafts=20, seed=0 writes 1,001,867
 triples (80,116 positions; about 140 MB of N-Triples) in about 9 s and 30 MB.
 
 >>> import tempfile
@@ -33,13 +38,14 @@ from __future__ import annotations
 import datetime
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from stancegraph.graph.rdf_files import rdf_format_for
+from stancegraph.graph.sources import source_graph
 from stancegraph.ontology import ID, PREFIXES, SG, Namespace
 
 RDF = Namespace(PREFIXES["rdf"])
@@ -127,6 +133,8 @@ def write_synthetic(
 ) -> SynthReport:
     """Write a synthetic graph to ``out`` (N-Triples for ``.nt``, Turtle for ``.ttl``), streaming.
 
+    TriG (``.trig``) and N-Quads (``.nq``) put each node in its source's named graph.
+
     ``hostile_labels`` gives one busy actor an HTML-looking label, for the viewer's escaping tests.
     """
     if actors < len(KINDS):
@@ -137,7 +145,8 @@ def write_synthetic(
     generator = _Generator(actors=actors, clauses=clauses, drafts=drafts, seed=seed, hostile=hostile_labels)
     counted = _Counter(generator.triples())
     with out.open("wb") as file:
-        ox.serialize(counted, file, rdf_format, prefixes=PREFIXES)
+        data = _in_source_graphs(counted) if rdf_format.supports_datasets else counted
+        ox.serialize(data, file, rdf_format, prefixes=PREFIXES)
     return SynthReport(
         actors=actors,
         clauses=clauses,
@@ -148,6 +157,25 @@ def write_synthetic(
         claims=generator.claims,
         triples=counted.count,
     )
+
+
+def _in_source_graphs(triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
+    """Each node's triples in its source's graph (a source's own in its own), as the loader places them.
+
+    The generator writes a node's triples together, its rdf:type first, and the
+    truthy edge a node implies right after it, so a node is the run of triples
+    from one rdf:type to the next. Streams: one node in memory at a time.
+    """
+    node: list[ox.Triple] = []
+    for triple in itertools.chain(triples, [None]):
+        if node and (triple is None or triple.predicate == RDF.type):
+            cited = next((t.object for t in node if t.predicate == DCT.source), node[0].subject)
+            assert isinstance(cited, ox.NamedNode)
+            graph = source_graph(cited)
+            yield from (ox.Quad(t.subject, t.predicate, t.object, graph) for t in node)
+            node.clear()
+        if triple is not None:
+            node.append(triple)
 
 
 class _Counter:
@@ -269,6 +297,8 @@ class _Generator:
             self.labels.append(label)
             yield ox.Triple(node, RDF.type, SG.term(kind))
             yield ox.Triple(node, RDFS.label, _en(label))
+            # each actor is introduced by one source, so every node has a source graph
+            yield ox.Triple(node, DCT.source, ID.term(f"source-{index % self.sources}"))
             if kind == "Person":
                 yield ox.Triple(node, FOAF.name, ox.Literal(label))
             elif kind == "GovernmentBody":
@@ -439,12 +469,11 @@ class _Generator:
         """Positions on one target. An actor keeps one stance per target, however often it states it."""
         stances: dict[int, ox.NamedNode] = {}
         for actor in [*supporters, *(self._zipf_actor() for _ in range(count))]:
-            if actor not in stances:
+            first = actor not in stances
+            if first:
                 # three blocs of actors, each favouring a third of the topics
                 favour = 1.0 if actor in supporters else 0.75 if actor % 3 == topic % 3 else 0.35
                 stances[actor] = SG.Support if self.rng.random() < favour else SG.Opposition
-                edge = SG.supports if stances[actor] == SG.Support else SG.opposes
-                yield ox.Triple(ID.term(f"actor-{actor}"), edge, target)
             stance = stances[actor]
             node = ID.term(f"position-{self.positions}")
             self.positions += 1
@@ -464,6 +493,10 @@ class _Generator:
             yield ox.Triple(node, SG.certainty, self._certainty())
             if self.rng.random() < 0.9:
                 yield ox.Triple(node, DCT.date, _date(day + datetime.timedelta(days=self.rng.randrange(30))))
+            if first:  # the truthy edge, once per actor and target, after the position that implies it
+                yield ox.Triple(
+                    ID.term(f"actor-{actor}"), SG.supports if stance == SG.Support else SG.opposes, target
+                )
 
     def _claims(self) -> Iterator[ox.Triple]:
         for index in range(self.clause_count // 2):

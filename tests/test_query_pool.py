@@ -44,8 +44,22 @@ def answer_bytes(pool: QueryPool, query: str, **formats: str) -> bytes:
 
 
 def test_answers_are_pyoxigraphs_own_serialisation(pool: QueryPool, store_path: Path) -> None:
-    direct = ox.Store.read_only(str(store_path)).query(LABELS).serialize(format=ox.QueryResultsFormat.JSON)
+    direct = (
+        ox.Store.read_only(str(store_path))
+        .query(LABELS, use_default_graph_as_union=True)
+        .serialize(format=ox.QueryResultsFormat.JSON)
+    )
     assert answer_bytes(pool, LABELS, solutions_format="JSON") == direct
+
+
+def test_a_job_sees_the_union_of_the_sources_graphs_unless_it_names_a_dataset(pool: QueryPool) -> None:
+    ask = "ASK { <https://w3id.org/stancegraph/id/europe> ?p ?o }"
+    assert b"true" in answer_bytes(pool, ask, solutions_format="JSON")
+    source = "https://w3id.org/stancegraph/graph/roff-us-russian-peace-plan"
+    named = b"".join(pool.run(QueryJob(ask, solutions_format="JSON", default_graph=(source,))).chunks)
+    assert b"true" in named
+    nowhere = b"".join(pool.run(QueryJob(ask, solutions_format="JSON", default_graph=("urn:none",))).chunks)
+    assert b"false" in nowhere
 
 
 def test_a_runaway_query_is_stopped_and_others_keep_their_latency(pool: QueryPool) -> None:

@@ -117,6 +117,7 @@ def test_a_file_citing_several_sources_is_split_by_source(tmp_path: Path) -> Non
         :claim-b a sg:Claim ; sg:claimant :someone ; dct:source :b .
         :someone a sg:Person ; rdfs:label "someone"@en ; sg:memberOf :club .
         :club rdfs:label "a club"@en .
+        sg:Claim rdfs:label "claim"@en .
         """,
         encoding="utf-8",
     )
@@ -126,6 +127,7 @@ def test_a_file_citing_several_sources_is_split_by_source(tmp_path: Path) -> Non
     assert graphs_of(store, ID.term("claim-b"), SG.claimant) == {b}
     assert graphs_of(store, ID.term("someone"), LABEL) == {a, b}  # named by both
     assert graphs_of(store, ID.term("club"), LABEL) == {a, b}  # reached through someone
+    assert graphs_of(store, SG.Claim, LABEL) == {VOCABULARY_GRAPH}  # not copied into every graph with claims
     assert not list(store.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 

@@ -9,11 +9,13 @@ import pytest
 
 from stancegraph.graph.loading import derive_edges, prepare
 from stancegraph.graph.rdf_files import read_quads
+from stancegraph.graph.sources import source_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.synth import HOSTILE_LABEL, KINDS, SynthReport, write_synthetic
 from stancegraph.graph.validation import validate_quads
 from stancegraph.ontology import SG
 
+DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
 DERIVED = {SG.supports, SG.opposes, SG.revises, SG.keeps, SG.removes, SG.adds}
 SIZE = {"actors": 30, "clauses": 100, "drafts": 4}
 
@@ -115,3 +117,15 @@ def test_hostile_labels_only_when_asked(synthetic: tuple[Path, SynthReport], tmp
 def test_sizes_it_cannot_honour_are_refused(tmp_path: Path, actors: int, clauses: int, drafts: int) -> None:
     with pytest.raises(ValueError):
         write_synthetic(tmp_path / "g.nt", actors=actors, clauses=clauses, drafts=drafts, seed=0)
+
+
+def test_trig_and_n_quads_put_every_node_in_its_source_graph(tmp_path: Path) -> None:
+    """Written with graphs, the file needs no sorting, and holds what the loader makes of the triples."""
+    triples, quads = tmp_path / "graph.nt", tmp_path / "graph.nq"
+    write_synthetic(triples, **SIZE, seed=7)
+    write_synthetic(quads, **SIZE, seed=7)
+    written = read_quads(quads)
+    assert all(q.graph_name != ox.DefaultGraph() for q in written)
+    cited = [q for q in written if q.predicate == DCT_SOURCE]
+    assert cited and all(q.graph_name == source_graph(q.object) for q in cited)
+    assert set(prepare([quads])) == set(prepare([triples]))

@@ -440,10 +440,10 @@ def test_kill_9_right_after_an_acknowledged_write_loses_nothing(tmp_path: Path) 
 
 def test_kill_9_during_a_bulk_load_leaves_the_store_as_it_was_or_fully_loaded(tmp_path: Path) -> None:
     location = make_store(tmp_path / "store")
-    bulk = tmp_path / "bulk.nt"
+    bulk = tmp_path / "bulk.nq"  # in a source's graph: a triple file with no dct:source is refused
     with bulk.open("w") as handle:
         for i in range(300_000):
-            handle.write(f'<urn:bulk:{i}> <urn:bulk:p> "{i}" .\n')
+            handle.write(f'<urn:bulk:{i}> <urn:bulk:p> "{i}" <https://w3id.org/stancegraph/graph/bulk> .\n')
     before = len(ox.Store.read_only(str(location)))
     command = [sys.executable, "-c", CLI, "load", "--store", str(location), "--no-validate", str(bulk)]
     loader = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -167,7 +167,9 @@ def timeline(as_of: dt.datetime, include_undated: bool, store: Store, output_for
         if data["relation"] in ("supports", "opposes")
     ]
     columns = ["actor", "stance", "target", "date", "draft", "certainty", "position"]
-    click.echo(render_records(sorted(records, key=lambda r: str(r["actor"])), columns, output_format))
+    # Each actor's dated stances first, in order, then the undated ones draft by draft.
+    records.sort(key=lambda r: (str(r["actor"]), r["date"] is None, str(r["date"]), str(r["draft"])))
+    click.echo(render_records(records, columns, output_format))
     if output_format == "table" and graph.graph["undated"]:
         state = "included" if include_undated else "left out (use --include-undated)"
         click.echo(f"{len(graph.graph['undated'])} undated position(s) {state}", err=True)

@@ -136,9 +136,10 @@ def load(files: tuple[Path, ...], store_path: Path, no_validate: bool) -> None:
     id/ID). TriG and N-Quads files keep their graphs. In Turtle, N-Triples,
     JSON-LD and RDF/XML files: a file that cites one source (dct:source) goes
     whole into its graph; otherwise a subject with dct:source X goes to X's
-    graph (and X too), a subject citing no source goes to the graphs of the
-    sources that point at it, and anything else is an error: give it a
-    dct:source, or write TriG with one graph per source.
+    graph (and X too), the vocabulary's own sg: terms to the vocabulary graph,
+    a subject citing no source to the graphs of the sources that point at it,
+    and anything else is an error: give it a dct:source, or write TriG with
+    one graph per source.
 
     \b
     Example:
@@ -327,17 +328,21 @@ main.add_command(analyse)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--hostile-labels", is_flag=True, help="Give one actor an HTML-looking label (escaping tests).")
 @click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="A .nt or .ttl file."
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="A .nt, .ttl, .trig or .nq file (TriG and N-Quads name each source's graph).",
 )
 def synth(actors: int, clauses: int, drafts: int, seed: int, hostile_labels: bool, out: Path) -> None:
     """Write a synthetic graph of the same shape as the real one, for benchmarks and scale tests.
 
     Skewed like real data (a few actors take most positions) and deterministic
-    by seed. The defaults write about one million triples.
+    by seed. The defaults write about one million triples. Every node cites a
+    source; as TriG or N-Quads each is in its source's graph, which loads fastest.
 
     \b
     Example:
-      stancegraph synth --actors 1000 --clauses 10000 --drafts 20 --seed 0 --out synthetic.nt
+      stancegraph synth --actors 1000 --clauses 10000 --drafts 20 --seed 0 --out synthetic.nq
     """
     from stancegraph.graph.synth import write_synthetic
 
