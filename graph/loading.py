@@ -23,7 +23,7 @@ from stancegraph.graph.errors import StoreError
 from stancegraph.graph.rdf_files import load_into, rdf_format_for
 from stancegraph.graph.sources import vocabulary_in_graph
 from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
-from stancegraph.graph.validation import require_valid
+from stancegraph.graph.validation import require_valid, require_valid_change
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -82,13 +82,22 @@ def load_files(
     validate: bool = True,
     on_progress: Callable[[int], None] | None = None,
 ) -> LoadReport:
-    """Add files to a store: all of them, validated together with what it holds, or nothing."""
+    """Add files to a store: all of them, validated together with what it holds, or nothing.
+
+    Validation costs what the files add (the nodes they touch and those that can depend on them,
+    :func:`graph.validation.validate_change`), not what the store already holds; files that
+    outweigh the store are validated with it whole, which is then the cheaper way.
+    """
     scratch = scratch_store(paths, on_progress=on_progress)
     before = store.count()
     if before == 0:
         scratch.extend(vocabulary_in_graph())
     if validate:
-        require_valid([*store.all_quads(), *scratch])
+        added = list(scratch)
+        if len(added) >= before:
+            require_valid([*store.all_quads(), *added])
+        else:
+            require_valid_change(store.engine(), added, ())
     store.add_store(scratch)
     return LoadReport(files=list(paths), quads_before=before, quads_after=store.count())
 
