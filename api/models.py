@@ -1,8 +1,11 @@
 """The JSON API's response models: what ``/openapi.json`` and ``/docs`` describe, field by field.
 
 Every resource carries ``id`` (the local name of its IRI, usable in URLs),
-``iri`` and ``label``. Stances, certainties and kinds of change are the
-lower-case local names of their vocabulary terms (``support``, ``believed``...).
+``iri`` and ``label``. Certainties and kinds of change are the lower-case
+local names of their vocabulary terms (``believed``, ``reworded``...); a stance
+is the verb the graph, its exports and curation files use (``supports``,
+``opposes``), and the older nouns (``support``, ``opposition``) are accepted
+as aliases wherever a stance is asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field
 
+from stancegraph.graph.projection import STANCE_RELATIONS
 from stancegraph.ontology import SG
 
 
@@ -27,9 +31,36 @@ class Vocabulary(StrEnum):
         return cls(iri.rsplit("#", 1)[-1].lower())
 
 
-class Stance(Vocabulary):
+class Stance(StrEnum):
+    """What an actor does to a draft or clause: one word for it everywhere, the graph's verb."""
+
+    supports = "supports"
+    opposes = "opposes"
+
+    @property
+    def iri(self) -> str:
+        return next(iri for iri, verb in STANCE_RELATIONS.items() if verb == self.value)
+
+    @classmethod
+    def of(cls, iri: str) -> Self:
+        return cls(STANCE_RELATIONS[iri])
+
+
+class StanceParameter(StrEnum):
+    """A stance as a filter takes it: the verb, or the noun earlier versions of the API answered with."""
+
+    supports = "supports"
+    opposes = "opposes"
     support = "support"
     opposition = "opposition"
+
+    @property
+    def stance(self) -> Stance:
+        return (
+            Stance.opposes
+            if self in (StanceParameter.opposes, StanceParameter.opposition)
+            else Stance.supports
+        )
 
 
 class Certainty(Vocabulary):
