@@ -251,12 +251,23 @@ class GraphNode(BaseModel):
 
 
 class GraphEdge(BaseModel):
-    id: str = Field(description="The position's id for stances; source-relation-target for lineage.")
+    id: str = Field(
+        description="The position's id for stances; relation:source:target for lineage; "
+        "the membership's id, claim:about, claim:reported or drafted:actor:draft for the relation layers."
+    )
     source: str = Field(description="Id of the node the edge leaves.")
     target: str = Field(description="Id of the node the edge enters.")
     relation: str = Field(
-        description="supports, opposes, isPartOf, wasRevisionOf, revises, keeps, removes or adds."
+        description="supports or opposes; isPartOf, wasRevisionOf, revises, keeps, removes or adds (lineage); "
+        "memberOf, foundingMemberOf, formerMemberOf, sonInLawOf, familyOf or subOrganizationOf (roles); "
+        "claimsAbout or reported (claims); drafted (drafting)."
     )
+    layer: str = Field(
+        description="stances, lineage, roles (roles and memberships), claims or drafting (who drafted a draft)."
+    )
+    role: str | None = Field(None, description="For a membership: the role's label, e.g. 'envoy'.")
+    claim: str | None = Field(None, description="For a claims edge: the claim's id.")
+    claim_label: str | None = Field(None, description="For a claims edge: the claim's label.")
     quote: str | None = None
     source_document: str | None = Field(None, description="Id of the document the quote comes from.")
     source_label: str | None = None
@@ -267,7 +278,8 @@ class GraphEdge(BaseModel):
 
 
 class StanceGraph(BaseModel):
-    """Actors, drafts and clauses, with stance and lineage edges: what a graph viewer draws."""
+    """Actors, drafts and clauses, with stance and lineage edges (and, from ``/api/graph``, the
+    roles, claims and drafting that relate them): what a graph viewer draws."""
 
     nodes: list[GraphNode]
     edges: list[GraphEdge]

@@ -249,6 +249,15 @@ def test_graph_for_the_viewer(http: httpx.Client) -> None:
         "wasRevisionOf",
         "revises",
     }
+    assert {e["layer"] for e in graph["edges"]} == {"stances", "lineage", "roles", "claims", "drafting"}
+    envoy = next(e for e in graph["edges"] if e["id"] == "witkoff-us-envoy")
+    assert (envoy["source"], envoy["relation"], envoy["role"], envoy["target"]) == (
+        "steve-witkoff",
+        "memberOf",
+        "envoy",
+        "us",
+    )
+    assert envoy["quote"] == "US envoy Steve Witkoff"
 
 
 def test_stats(http: httpx.Client) -> None:
