@@ -146,7 +146,13 @@ def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
     """Open a URL in a fresh browser context, record what the page does, and wait for the layout."""
     contexts = []
 
-    def open_(url: str, *, viewport: dict[str, int] = LAPTOP, timeout_ms: float = 30_000) -> Visit:
+    def open_(
+        url: str,
+        *,
+        viewport: dict[str, int] = LAPTOP,
+        timeout_ms: float = 30_000,
+        wait_for: str | None = None,
+    ) -> Visit:
         context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
         contexts.append(context)
         page = context.new_page()
@@ -158,7 +164,10 @@ def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
         page.on("console", lambda message: message.type == "error" and visit.errors.append(message.text))
         page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(url)
-        page.evaluate("stancegraph.ready")
+        if wait_for is None:  # the viewer: its layout has settled
+            page.evaluate("stancegraph.ready")
+        else:  # another page: this selector is there
+            page.wait_for_selector(wait_for)
         return visit
 
     yield open_
@@ -596,9 +605,9 @@ def test_the_graph_fits_a_phone_and_refits_when_the_window_changes(
     visit.assert_clean(allowed_origin=server)
 
 
-def _download(visit: Visit, button: str) -> bytes:
+def _download(visit: Visit, kind: str) -> bytes:
     with visit.page.expect_download() as info:
-        visit.page.get_by_role("button", name=button, exact=True).click()
+        visit.page.get_by_role("button", name=f"Download this view as {kind}").click()
     path = info.value.path()
     return Path(path).read_bytes()
 
@@ -623,6 +632,112 @@ def test_the_view_exports_as_png_and_svg(open_viewer: OpenViewer, hostile_server
     assert HOSTILE_LABEL in labels and "Steve Witkoff" in labels  # the hostile label is text, not markup
     assert not svg.findall(".//svg:img", ns) and not svg.findall(".//img")
     visit.assert_clean(allowed_origin=hostile_server)
+
+
+# ---------------------------------------------------------------- accessibility
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+DESCRIBE = """(e) => e === document.body ? 'body'
+    : `${e.tagName.toLowerCase()}#${e.id || ''}[${e.name || e.className || ''}=${e.value || ''}]`"""
+
+
+def axe_violations(visit: Visit) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (DevTools evaluation: no CSP)."""
+    visit.page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = visit.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']} {v['id']}: {[node['target'] for node in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def _open_filters(page: Page) -> None:
+    page.get_by_role("button", name="Filters & legend").click()
+
+
+def _run_the_query(page: Page) -> None:
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("path", "viewport", "wait_for", "then"),
+    [
+        ("/viewer", LAPTOP, None, None),
+        ("/viewer?focus=steve-witkoff", LAPTOP, None, None),
+        ("/viewer", PHONE, None, _open_filters),
+        ("/sparql", LAPTOP, ".CodeMirror", _run_the_query),
+        ("/sparql", PHONE, ".CodeMirror", None),
+    ],
+    ids=["viewer", "viewer-panel", "viewer-phone-filters", "sparql-results", "sparql-phone"],
+)
+def test_no_serious_or_critical_accessibility_violations(
+    open_viewer: OpenViewer,
+    server: str,
+    path: str,
+    viewport: dict[str, int],
+    wait_for: str | None,
+    then: Callable[[Page], None] | None,
+) -> None:
+    visit = open_viewer(f"{server}{path}", viewport=viewport, wait_for=wait_for)
+    if then:
+        then(visit.page)
+    assert axe_violations(visit) == []
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_tab_reaches_every_viewer_control_with_a_visible_focus(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    controls = visit.evaluate(
+        f"""() => [...document.querySelectorAll('header input, header button, #controls input,'
+                + '#controls select, #controls button, #graph .vis-network')]
+            .filter((e) => e.getClientRects().length).map({DESCRIBE})"""
+    )
+    reached, unmarked = [], []
+    for _ in range(len(controls) + 3):
+        visit.page.keyboard.press("Tab")
+        focused, outline = visit.evaluate(
+            f"() => [({DESCRIBE})(document.activeElement), getComputedStyle(document.activeElement).outlineStyle]"
+        )
+        reached.append(focused)
+        if focused != "body" and outline == "none":
+            unmarked.append(focused)
+    assert set(controls) <= set(reached), set(controls) - set(reached)
+    assert unmarked == []
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_the_viewer_is_usable_from_the_keyboard(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    page = visit.page
+    page.focus("#search-input")
+    page.keyboard.type("Steve Witkoff")
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel h2")).to_have_text("Steve Witkoff")
+
+    page.focus("#panel-close")  # from the panel's first control, on to a node it names
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if visit.evaluate("() => document.activeElement.textContent") == "United States":
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel h2")).to_have_text("United States")
+    page.keyboard.press("Escape")
+    expect(page.locator("#panel")).to_be_hidden()
+
+    page.focus("input[name=layer][value=claims]")
+    page.keyboard.press("Space")
+    assert "claims" not in visit.evaluate(SHOWN_BY_LAYER)
+    page.focus("#as-of")
+    page.keyboard.press("Home")
+    assert page.locator("#as-of-day").inner_text() == "2025-11-19"
+    assert "as_of=2025-11-19" in page.url
+    visit.assert_clean(allowed_origin=server)
 
 
 # ---------------------------------------------------------------- hostile data

@@ -27,6 +27,10 @@
     if (e.to !== e.from) edgesOf.get(e.to).push(e);
   }
   const network = new vis.Network(container, { nodes, edges }, data.options);
+  // vis makes its canvas focusable for its keyboard navigation: say what it is and what the keys do.
+  const surface = container.querySelector(".vis-network");
+  surface.setAttribute("role", "application");
+  surface.setAttribute("aria-label", "The graph: arrow keys pan, + and - zoom. Find a node with the search box.");
   const MAX_LISTED = 150;
   const JSON_PATHS = { actor: "/api/actors/", clause: "/api/clauses/", draft: "/api/documents/" };
 
