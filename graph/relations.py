@@ -50,7 +50,7 @@ def add_relations(graph: nx.MultiDiGraph, store: Store) -> None:
     drafts = sorted(iri for iri, data in graph.nodes(data=True) if data["group"] == "draft")
     edges = [
         *_roles(_batched(store, "actor-relations", "source", actors)),
-        *_claims(_batched(store, "claims", "claimant", actors)),
+        *_claims(_batched(store, "claim-edges", "claimant", actors)),
         *_drafting(_batched(store, "drafting-edges", "draft", drafts)),
     ]
     for source, target, data in sorted(edges, key=lambda edge: str(edge[2]["id"])):
