@@ -541,6 +541,11 @@ def test_with_every_layer_on_no_actor_floats(open_viewer: OpenViewer, server: st
     assert "son-in-law of" in panel_text(visit) and "Trump’s son-in-law Jared Kushner" in panel_text(visit)
     visit.evaluate("() => stancegraph.focusNode('financial-times')")
     assert "reported a claim by" in panel_text(visit)
+    # Quotes stay verbatim; one that brings its own quotation marks gets none added around it.
+    visit.evaluate("() => stancegraph.focusNode('orysia-lutsevych')")
+    quoted = visit.page.locator("#panel blockquote.quoted").first
+    assert quoted.inner_text() == "“the 28-point plan looks like a brainchild of the Kremlin.”"
+    assert quoted.evaluate("(q) => getComputedStyle(q, '::before').content") == "none"
     visit.screenshot("viewer-relations")
     visit.assert_clean(allowed_origin=server)
 
@@ -639,7 +644,7 @@ def test_the_view_exports_as_png_and_svg(open_viewer: OpenViewer, hostile_server
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 DESCRIBE = """(e) => e === document.body ? 'body'
-    : `${e.tagName.toLowerCase()}#${e.id || ''}[${e.name || e.className || ''}=${e.value || ''}]`"""
+    : `${e.tagName.toLowerCase()}#${e.id || ''}[${e.name || e.getAttribute('role') || ''}=${e.value || ''}]`"""
 
 
 def axe_violations(visit: Visit) -> list[str]:

@@ -31,6 +31,15 @@
   const surface = container.querySelector(".vis-network");
   surface.setAttribute("role", "application");
   surface.setAttribute("aria-label", "The graph: arrow keys pan, + and - zoom. Find a node with the search box.");
+  // vis focuses its canvas on hover too; only focus that came from the Tab key is outlined.
+  let tabbing = false;
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Tab") tabbing = true;
+  });
+  document.addEventListener("pointerdown", () => {
+    tabbing = false;
+  });
+  surface.addEventListener("focus", () => surface.classList.toggle("tabbed", tabbing));
   const MAX_LISTED = 150;
   const JSON_PATHS = { actor: "/api/actors/", clause: "/api/clauses/", draft: "/api/documents/" };
 
@@ -291,7 +300,8 @@
     const box = el("div", { class: "edge" }, el("p", { class: "edge-head" }, nodeButton(e.from), " ", relation, " ", nodeButton(e.to)));
     if (e.claim_label) box.append(el("p", { class: "claim", text: e.claim_label }));
     if (!e.stance && !e.quote && !e.source_document) return box;
-    if (e.quote) box.append(el("blockquote", { class: "quote", text: e.quote }));
+    // A quote that brings its own quotation marks (a speaker quoted by the source) gets no more.
+    if (e.quote) box.append(el("blockquote", { class: /^["“]/.test(e.quote) ? "quote quoted" : "quote", text: e.quote }));
     const facts = el("dl", { class: "facts" });
     const fact = (term, ...value) => facts.append(el("dt", { text: term }), el("dd", {}, ...value));
     fact("Source", link(e.source_label || e.source_document || "unknown", e.source_document && rdfHref(e.source_document, null)));
