@@ -30,7 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -40,8 +40,10 @@ from starlette_compress import CompressMiddleware
 from stancegraph.api import graph_store, linked_data, problems, sparql, viewer
 from stancegraph.api.caching import CachingMiddleware
 from stancegraph.api.execution import Executor, PoolExecutor, ThreadExecutor
+from stancegraph.api.head import HeadAsGetMiddleware
 from stancegraph.api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
 from stancegraph.api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
+from stancegraph.api.parameters import only_declared_parameters
 from stancegraph.api.proxy import ProxyExecutor
 from stancegraph.api.result_cache import ResultCache
 from stancegraph.api.routes import analysis, routers
@@ -178,12 +180,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=[*TRUNCATION_HEADERS, "Retry-After", "ETag"],
         max_age=3600,
     )
+    app.add_middleware(HeadAsGetMiddleware)  # outermost: every layer within sees the GET it stands for
     problems.install(app)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    strict = [Depends(only_declared_parameters)]
     for router in routers():
-        app.include_router(router)
-    app.include_router(analysis.router)
+        app.include_router(router, dependencies=strict)
+    app.include_router(analysis.router, dependencies=strict)
     app.include_router(linked_data.router)
     app.include_router(viewer.router)
     app.add_api_route("/docs", _docs, include_in_schema=False)

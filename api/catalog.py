@@ -155,7 +155,7 @@ class Catalog:
         }
 
     def _window(
-        self, keys: str, *, limit: int, offset: int, **pins: ox.NamedNode | None
+        self, keys: str, *, limit: int, offset: int, **pins: ox.NamedNode | ox.Literal | None
     ) -> tuple[list[ox.NamedNode], int, bool]:
         """One page of the keys a ``*-keys`` query finds, in the store's order; how many it finds; exactly?
 
@@ -244,8 +244,11 @@ class Catalog:
         )
         return sorted(rows, key=lambda row: order[row[key].value])  # type: ignore[union-attr]
 
-    def position_window(self, *, limit: int, offset: int, **pins: ox.NamedNode | None) -> Window[Position]:
-        """A page of positions; pin ``actor``, ``target``, ``stance``, ``certainty`` or ``document``."""
+    def position_window(
+        self, *, limit: int, offset: int, **pins: ox.NamedNode | ox.Literal | None
+    ) -> Window[Position]:
+        """A page of positions; pin ``actor``, ``target``, ``stance``, ``certainty`` or ``document``,
+        or ``asOf`` (a day) with ``undated`` (a boolean) as position-keys.rq says."""
         keys, total, exact = self._window("position-keys", limit=limit, offset=offset, **pins)
         rows = self._described("position-page", "position", keys)
         return Window(

@@ -1,8 +1,11 @@
 """The JSON API's response models: what ``/openapi.json`` and ``/docs`` describe, field by field.
 
 Every resource carries ``id`` (the local name of its IRI, usable in URLs),
-``iri`` and ``label``. Stances, certainties and kinds of change are the
-lower-case local names of their vocabulary terms (``support``, ``believed``...).
+``iri`` and ``label``. Certainties and kinds of change are the lower-case
+local names of their vocabulary terms (``believed``, ``reworded``...); a stance
+is the verb the graph, its exports and curation files use (``supports``,
+``opposes``), and the older nouns (``support``, ``opposition``) are accepted
+as aliases wherever a stance is asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field
 
+from stancegraph.graph.projection import STANCE_RELATIONS
 from stancegraph.ontology import SG
 
 
@@ -27,9 +31,36 @@ class Vocabulary(StrEnum):
         return cls(iri.rsplit("#", 1)[-1].lower())
 
 
-class Stance(Vocabulary):
+class Stance(StrEnum):
+    """What an actor does to a draft or clause: one word for it everywhere, the graph's verb."""
+
+    supports = "supports"
+    opposes = "opposes"
+
+    @property
+    def iri(self) -> str:
+        return next(iri for iri, verb in STANCE_RELATIONS.items() if verb == self.value)
+
+    @classmethod
+    def of(cls, iri: str) -> Self:
+        return cls(STANCE_RELATIONS[iri])
+
+
+class StanceParameter(StrEnum):
+    """A stance as a filter takes it: the verb, or the noun earlier versions of the API answered with."""
+
+    supports = "supports"
+    opposes = "opposes"
     support = "support"
     opposition = "opposition"
+
+    @property
+    def stance(self) -> Stance:
+        return (
+            Stance.opposes
+            if self in (StanceParameter.opposes, StanceParameter.opposition)
+            else Stance.supports
+        )
 
 
 class Certainty(Vocabulary):
@@ -220,12 +251,23 @@ class GraphNode(BaseModel):
 
 
 class GraphEdge(BaseModel):
-    id: str = Field(description="The position's id for stances; source-relation-target for lineage.")
+    id: str = Field(
+        description="The position's id for stances; relation:source:target for lineage; "
+        "the membership's id, claim:about, claim:reported or drafted:actor:draft for the relation layers."
+    )
     source: str = Field(description="Id of the node the edge leaves.")
     target: str = Field(description="Id of the node the edge enters.")
     relation: str = Field(
-        description="supports, opposes, isPartOf, wasRevisionOf, revises, keeps, removes or adds."
+        description="supports or opposes; isPartOf, wasRevisionOf, revises, keeps, removes or adds (lineage); "
+        "memberOf, foundingMemberOf, formerMemberOf, sonInLawOf, familyOf or subOrganizationOf (roles); "
+        "claimsAbout or reported (claims); drafted (drafting)."
     )
+    layer: str = Field(
+        description="stances, lineage, roles (roles and memberships), claims or drafting (who drafted a draft)."
+    )
+    role: str | None = Field(None, description="For a membership: the role's label, e.g. 'envoy'.")
+    claim: str | None = Field(None, description="For a claims edge: the claim's id.")
+    claim_label: str | None = Field(None, description="For a claims edge: the claim's label.")
     quote: str | None = None
     source_document: str | None = Field(None, description="Id of the document the quote comes from.")
     source_label: str | None = None
@@ -236,7 +278,8 @@ class GraphEdge(BaseModel):
 
 
 class StanceGraph(BaseModel):
-    """Actors, drafts and clauses, with stance and lineage edges: what a graph viewer draws."""
+    """Actors, drafts and clauses, with stance and lineage edges (and, from ``/api/graph``, the
+    roles, claims and drafting that relate them): what a graph viewer draws."""
 
     nodes: list[GraphNode]
     edges: list[GraphEdge]

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from stancegraph.api.dependencies import StoreDep
 from stancegraph.api.routes.graph import ViewerScope
 from stancegraph.graph.errors import NotFoundError
-from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.viewer import assets, content_security_policy, graph_payload, render_viewer
 
 router = APIRouter(tags=["viewer"])
@@ -32,7 +32,7 @@ def viewer(store: StoreDep, scope: ViewerScope) -> HTMLResponse:
 
     ``document``, ``max_nodes`` and ``max_edges`` (as for ``/api/graph``) draw part of a big graph.
     """
-    html = render_viewer(graph_payload(stance_graph(store, scope)), standalone=False)
+    html = render_viewer(graph_payload(viewer_graph(store, scope)), standalone=False)
     policy = content_security_policy(standalone=False) + "; frame-ancestors 'none'"
     return HTMLResponse(html, headers={"Content-Security-Policy": policy, "Cache-Control": "no-cache"})
 

@@ -77,8 +77,8 @@ def _plain(row: Row) -> dict[str, object]:
     return {name: python_value(term) for name, term in row.items()}
 
 
-def _rows(store: Store, name: str, *, values: tuple[str, Iterable[str]] | None = None) -> list[Row]:
-    """The rows of a named query, optionally for some values of one variable."""
+def rows_for(store: Store, name: str, *, values: tuple[str, Iterable[str]] | None = None) -> list[Row]:
+    """The rows of a named query, optionally for some values (IRIs) of one variable."""
     if values is None:
         return store.rows(name)
     terms = list(values[1])
@@ -228,7 +228,7 @@ def _add_stances(
         rows = [
             row
             for start in range(0, len(positions), BATCH)
-            for row in _rows(store, query, values=("position", positions[start : start + BATCH]))
+            for row in rows_for(store, query, values=("position", positions[start : start + BATCH]))
         ]
     for row in sorted(map(_plain, rows), key=lambda row: str(row["position"])):
         actor, target = str(row["actor"]), str(row["target"])

@@ -33,6 +33,7 @@ from markupsafe import Markup
 from pyvis.network import Network
 
 from stancegraph.graph.analysis import coalition_groups
+from stancegraph.graph.relations import CLAIMS, DRAFTING, ROLES
 from stancegraph.graph.terms import as_date, local_id
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -54,12 +55,17 @@ class ApiNode(TypedDict):
 
 
 class ApiEdge(TypedDict):
-    """An edge of ``/api/graph``: a stance (with its evidence) or a lineage link (evidence fields None)."""
+    """An edge of ``/api/graph``: a stance (with its evidence), a lineage link (evidence fields None),
+    or a relation of :mod:`graph.relations` (a role, a claim, a drafting; with the evidence the data gives)."""
 
     id: str
     source: str
     target: str
     relation: str
+    layer: str
+    role: NotRequired[str | None]
+    claim: NotRequired[str | None]
+    claim_label: NotRequired[str | None]
     quote: str | None
     source_document: str | None
     source_label: str | None
@@ -121,8 +127,19 @@ RELATION_LABELS: Mapping[str, str] = {
     "removes": "removes",
     "adds": "adds",
     "keeps": "keeps",
+    # graph.relations; a membership with a role reads "<role> of" instead
+    "memberOf": "member of",
+    "sonInLawOf": "son-in-law of",
+    "familyOf": "family of",
+    "foundingMemberOf": "founding member of",
+    "formerMemberOf": "former member of",
+    "subOrganizationOf": "part of",
+    "claimsAbout": "makes a claim about",
+    "reported": "reported a claim by",
+    "drafted": "drafted",
 }
 STANCES = ("supports", "opposes")
+STANCE_LAYER = "stances"
 LINEAGE = "lineage"
 # Stance edges differ by colour, dash pattern and arrow head (an arrow for support, a bar for opposition).
 EDGE_STYLES: Mapping[str, Mapping[str, Any]] = {
@@ -138,6 +155,25 @@ EDGE_STYLES: Mapping[str, Mapping[str, Any]] = {
         "width": 1.2,
         "dashes": [2, 5],
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+    },
+    # The relation layers: each its own colour, dash pattern and head, thinner than stances.
+    ROLES: {
+        "color": "#4b3f8f",
+        "width": 1.6,
+        "dashes": [12, 4, 2, 4],
+        "arrows": {"to": {"enabled": True, "type": "diamond", "scaleFactor": 0.6}},
+    },
+    CLAIMS: {
+        "color": "#8c6d31",
+        "width": 1.4,
+        "dashes": [5, 4],
+        "arrows": {"to": {"enabled": True, "type": "vee", "scaleFactor": 0.6}},
+    },
+    DRAFTING: {
+        "color": "#0072b2",
+        "width": 1.8,
+        "dashes": False,
+        "arrows": {"to": {"enabled": True, "type": "circle", "scaleFactor": 0.5}},
     },
 }
 
@@ -166,26 +202,42 @@ def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
         }
         for iri, data in graph.nodes(data=True)
     ]
-    edges: list[ApiEdge] = []
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        relation = data["relation"]
-        stance = relation in STANCES
-        edges.append(
-            {
-                "id": local_id(str(key)) if stance else f"{relation}:{local_id(source)}:{local_id(target)}",
-                "source": local_id(source),
-                "target": local_id(target),
-                "relation": relation,
-                "quote": data.get("quote"),
-                "source_document": local_id(str(data["source"])) if stance else None,
-                "source_label": data.get("source_label"),
-                "date": data.get("date"),
-                "certainty": data.get("certainty"),
-                "document": local_id(str(data["document"])) if stance else None,
-                "position": local_id(str(data["position"])) if stance else None,
-            }
-        )
+    edges = [
+        _api_edge(source, target, key, data)
+        for source, target, key, data in graph.edges(keys=True, data=True)
+    ]
     return {"nodes": nodes, "edges": edges, "truncated": bool(graph.graph.get("truncated", False))}
+
+
+def _api_edge(source: str, target: str, key: object, data: Mapping[str, Any]) -> ApiEdge:
+    """One edge of the payload: a stance is keyed by its position, a relation brings its own id."""
+    relation = data["relation"]
+    stance = relation in STANCES
+    layer = STANCE_LAYER if stance else data.get("layer", LINEAGE)
+    if stance:
+        identifier = local_id(str(key))
+    elif layer == LINEAGE:
+        identifier = f"{relation}:{local_id(source)}:{local_id(target)}"
+    else:
+        identifier = str(data["id"])
+    evidence = data.get("source")
+    return {
+        "id": identifier,
+        "source": local_id(source),
+        "target": local_id(target),
+        "relation": relation,
+        "layer": layer,
+        "quote": data.get("quote"),
+        "source_document": local_id(str(evidence)) if evidence else None,
+        "source_label": data.get("source_label"),
+        "date": data.get("date"),
+        "certainty": data.get("certainty"),
+        "document": local_id(str(data["document"])) if stance else None,
+        "position": local_id(str(data["position"])) if stance else None,
+        "role": data.get("role"),
+        "claim": data.get("claim"),
+        "claim_label": data.get("claim_label"),
+    }
 
 
 def build_network(payload: GraphPayload) -> Network:
@@ -225,13 +277,18 @@ def build_network(payload: GraphPayload) -> Network:
         source, target = (_resolve(ids, edge, end) for end in ("source", "target"))
         relation = edge["relation"]
         stance = relation in STANCES
+        layer = edge.get("layer") or (STANCE_LAYER if stance else LINEAGE)
         net.add_edge(
             source,
             target,
-            **EDGE_STYLES[relation if stance else LINEAGE],
+            **EDGE_STYLES[relation if stance else layer],
             id=edge["id"],
             relation=relation,
             stance=stance,
+            layer=layer,
+            role=edge.get("role"),
+            claim=edge.get("claim"),
+            claim_label=edge.get("claim_label"),
             quote=edge.get("quote"),
             source_document=edge.get("source_document"),
             source_label=edge.get("source_label"),
@@ -266,8 +323,15 @@ def _first_day(date: str | None) -> str | None:
 
 def timeline_days(payload: GraphPayload) -> list[str]:
     """The stops of the "as of" slider: the day before the first dated position, then every day
-    on which a position starts to hold. Between two stops nothing changes."""
-    days = sorted({day for edge in payload["edges"] if (day := _first_day(edge.get("date")))})
+    on which a position starts to hold. Between two stops nothing changes (claims keep their dates
+    but are not stances: the slider leaves them alone)."""
+    days = sorted(
+        {
+            day
+            for edge in payload["edges"]
+            if edge["relation"] in STANCES and (day := _first_day(edge.get("date")))
+        }
+    )
     if not days:
         return []
     before = dt.date.fromisoformat(days[0]) - dt.timedelta(days=1)
@@ -369,12 +433,19 @@ def legend(payload: GraphPayload) -> list[dict[str, str]]:
 EDGE_DESCRIPTIONS: Mapping[str, tuple[str, str]] = {
     "supports": ("supports", "supports (solid, arrow)"),
     "opposes": ("opposes", "opposes (dashed, bar)"),
-    LINEAGE: ("drafting links", "part of, revises, keeps, adds, removes (dotted, grey)"),
+    LINEAGE: ("draft structure", "part of, revises, keeps, adds, removes (dotted, grey)"),
+    ROLES: ("roles and memberships", "envoy of, member of, son-in-law of (dash-dot, diamond)"),
+    CLAIMS: ("claims", "claimant to what the claim is about; reporter to claimant (dashed, vee)"),
+    DRAFTING: ("who drafted", "an actor drafted a draft (solid blue, dot)"),
 }
 
 
 def edge_legend() -> list[dict[str, Any]]:
-    """One row per edge style, drawn as a small SVG line like the one on the canvas."""
+    """One row per edge style, drawn as a small SVG line like the one on the canvas.
+
+    ``group`` is ``stance`` for the two stances and ``layer`` for the others: the
+    page filters them as two sets of checkboxes (``stance=``, ``layer=``).
+    """
     rows = []
     for kind, style in EDGE_STYLES.items():
         colour = style["color"]["color"] if isinstance(style["color"], dict) else style["color"]
@@ -384,6 +455,7 @@ def edge_legend() -> list[dict[str, Any]]:
         rows.append(
             {"id": kind, "label": label, "description": description, "colour": colour}
             | {"width": style["width"], "dash": dash, "head": head}
+            | {"group": "stance" if kind in STANCES else "layer"}
         )
     return rows
 
@@ -437,11 +509,13 @@ def assets() -> dict[str, Asset]:
     files = {
         "vis-network.min.js": (VIS_JS, "text/javascript"),
         "viewer.js": (TEMPLATES / "viewer.js", "text/javascript"),
+        "viewer-export.js": (TEMPLATES / "viewer-export.js", "text/javascript"),
         "viewer.css": (TEMPLATES / "viewer.css", "text/css"),
     }
     return {name: Asset(name, path.read_bytes(), media) for name, (path, media) in files.items()}
 
 
+SCRIPTS = ("vis-network.min.js", "viewer.js", "viewer-export.js")  # in loading order
 _CLOSING_TAG = re.compile(r"</(script|style)", re.IGNORECASE)
 
 
@@ -459,7 +533,7 @@ def _csp_hash(text: str) -> str:
 def content_security_policy(*, standalone: bool) -> str:
     """Nothing but our own scripts and styles: in a file, only the inlined ones (by hash)."""
     if standalone:
-        scripts = " ".join(_csp_hash(assets()[name].text) for name in ("vis-network.min.js", "viewer.js"))
+        scripts = " ".join(_csp_hash(assets()[name].text) for name in SCRIPTS)
         styles = _csp_hash(assets()["viewer.css"].text)
         sources = f"script-src {scripts}; style-src {styles}; img-src data:"
     else:
@@ -504,7 +578,7 @@ def render_viewer(payload: GraphPayload, *, standalone: bool) -> str:
             data=data,
             standalone=standalone,
             csp=content_security_policy(standalone=standalone),
-            scripts=[files["vis-network.min.js"], files["viewer.js"]],
+            scripts=[files[name] for name in SCRIPTS],
             stylesheet=files["viewer.css"],
             inline=_inline,
             legend=legend(payload),

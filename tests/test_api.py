@@ -59,21 +59,19 @@ def test_lists_paginate_with_next_links(http: httpx.Client, path: str) -> None:
 
 
 def test_next_links_keep_the_filters(http: httpx.Client, server_url: str) -> None:
-    page = http.get("/api/positions", params={"stance": "opposition", "limit": 2}).json()
-    assert page["next"].startswith(server_url) and "stance=opposition" in page["next"]
+    page = http.get("/api/positions", params={"stance": "opposes", "limit": 2}).json()
+    assert page["next"].startswith(server_url) and "stance=opposes" in page["next"]
     assert page["previous"] is None
     second = http.get(page["next"]).json()
     assert second["previous"] is not None and second["offset"] == 2
-    assert all(
-        p["stance"] == "opposition" for p in _every(http, "/api/positions", stance="opposition", limit=2)
-    )
+    assert all(p["stance"] == "opposes" for p in _every(http, "/api/positions", stance="opposes", limit=2))
 
 
 def test_actor_with_positions_and_claims(http: httpx.Client) -> None:
     putin = http.get("/api/actors/putin").json()
     assert putin["label"] == "Putin" and putin["kind"] == "Person"
     assert [(p["stance"], p["target"]["id"]) for p in putin["positions"]["items"]] == [
-        ("opposition", "european-counter-proposal")
+        ("opposes", "european-counter-proposal")
     ]
     assert {c["id"] for c in putin["claims"]["items"]} == {
         "claim-putin-europe-no-desire",
@@ -104,7 +102,7 @@ def test_clause_with_supporters_opponents_and_lineage(http: httpx.Client) -> Non
         "items": [],
         "total": 0,
         "total_exact": True,
-        "all": "/api/positions?clause=plan-28-amnesty&stance=support",
+        "all": "/api/positions?clause=plan-28-amnesty&stance=supports",
     }
     assert amnesty["opponents"]["total"] == 3
     assert {(p["actor"]["label"], p["certainty"]) for p in amnesty["opponents"]["items"]} == {
@@ -160,9 +158,9 @@ def test_diff_between_unrelated_drafts_is_404(http: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"clause": "plan-28-amnesty", "stance": "opposition"}, {"europe", "ukraine", "us"}),
+        ({"clause": "plan-28-amnesty", "stance": "opposes"}, {"europe", "ukraine", "us"}),
         ({"clause": "plan-28-amnesty", "certainty": "believed"}, {"ukraine", "us"}),
-        ({"document": "plan-19-point-geneva", "stance": "support"}, {"us", "ukraine"}),
+        ({"document": "plan-19-point-geneva", "stance": "supports"}, {"us", "ukraine"}),
         ({"actor": "russia"}, {"russia"}),
     ],
 )
@@ -171,6 +169,40 @@ def test_position_filters(http: httpx.Client, params: dict[str, str], expected: 
     assert {p["actor"]["id"] for p in positions} == expected
     for position in positions:
         assert position["quote"] and position["source"]["label"] and position["certainty"]
+
+
+@pytest.mark.parametrize(("verb", "alias"), [("supports", "support"), ("opposes", "opposition")])
+def test_stances_are_verbs_and_the_old_nouns_are_aliases(http: httpx.Client, verb: str, alias: str) -> None:
+    by_verb = _every(http, "/api/positions", stance=verb)
+    assert by_verb and {p["stance"] for p in by_verb} == {verb}
+    assert _every(http, "/api/positions", stance=alias) == by_verb
+    everything = _every(http, "/api/positions", limit=500)
+    assert sorted(p["id"] for p in everything if p["stance"] == verb) == sorted(p["id"] for p in by_verb)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"as_of": "2025-11-19"}, set()),
+        ({"as_of": "2025-11-20"}, {"2025-11-20"}),
+        ({"as_of": "2025-11-19", "include_undated": "true"}, {None}),
+        ({"as_of": "2030-01-01", "include_undated": "true"}, {"2025-11-20", None}),
+    ],
+)
+def test_positions_as_of_a_day_agree_with_the_timeline(
+    http: httpx.Client, params: dict[str, str], expected: set[str | None]
+) -> None:
+    positions = _every(http, "/api/positions", **params)
+    assert {p["date"] for p in positions} == expected
+    timeline = http.get("/api/timeline", params=params).json()
+    stances = {e["position"] for e in timeline["edges"] if e["relation"] in ("supports", "opposes")}
+    assert {p["id"] for p in positions} == stances
+
+
+def test_as_of_combines_with_the_other_filters(http: httpx.Client) -> None:
+    dated = _every(http, "/api/positions", as_of="2025-11-20", stance="support")
+    assert len(dated) == 2 and all(p["stance"] == "supports" and p["date"] for p in dated)
+    assert _every(http, "/api/positions", as_of="2025-11-20", stance="opposes") == []
 
 
 def test_positions_carry_their_evidence(http: httpx.Client) -> None:
@@ -243,6 +275,15 @@ def test_graph_for_the_viewer(http: httpx.Client) -> None:
         "wasRevisionOf",
         "revises",
     }
+    assert {e["layer"] for e in graph["edges"]} == {"stances", "lineage", "roles", "claims", "drafting"}
+    envoy = next(e for e in graph["edges"] if e["id"] == "witkoff-us-envoy")
+    assert (envoy["source"], envoy["relation"], envoy["role"], envoy["target"]) == (
+        "steve-witkoff",
+        "memberOf",
+        "envoy",
+        "us",
+    )
+    assert envoy["quote"] == "US envoy Steve Witkoff"
 
 
 def test_stats(http: httpx.Client) -> None:
@@ -281,6 +322,13 @@ def test_unknown_ids_are_404_naming_them(http: httpx.Client, path: str) -> None:
         ("/api/actors", {"limit": 0}, "limit"),
         ("/api/actors", {"limit": 501}, "limit"),
         ("/api/actors", {"offset": -1}, "offset"),
+        ("/api/positions", {"as_of": "2025-13-01"}, "as_of"),
+        ("/api/positions", {"stnace": "opposes"}, "stnace"),
+        ("/api/actors", {"q": "x"}, "q"),
+        ("/api/actors/us", {"verbose": "1"}, "verbose"),
+        ("/api/graph", {"documents": "plan-28-point"}, "documents"),
+        ("/api/timeline", {"as_of": "2025-11-20", "undated": "1"}, "undated"),
+        ("/api/coalitions", {"seed": "1"}, "seed"),
     ],
 )
 def test_bad_parameters_are_422_naming_them(
@@ -288,6 +336,20 @@ def test_bad_parameters_are_422_naming_them(
 ) -> None:
     body = _problem(http.get(path, params=params), 422, f"{parameter}:")
     assert [e["parameter"] for e in body["errors"]] == [parameter]
+
+
+def test_head_answers_wherever_get_does(http: httpx.Client) -> None:
+    """Every GET path of the OpenAPI description, and the pages outside it: GET's status and headers, no body."""
+    spec = http.get("/openapi.json").json()
+    paths = [path for path, operations in spec["paths"].items() if "get" in operations and "{" not in path]
+    for path in [*paths, "/", "/viewer", "/docs", "/id/us", "/api/actors/us", "/static/favicon.svg"]:
+        head, get = http.head(path), http.get(path)
+        assert (path, head.status_code) == (path, get.status_code)
+        assert head.content == b""
+        for header in ("content-type", "etag", "location"):
+            assert head.headers.get(header) == get.headers.get(header), (path, header)
+        # The length is GET's, but not always the same twice: blank node labels (/sparql's description) vary.
+        assert ("content-length" in head.headers) == ("content-length" in get.headers), path
 
 
 def test_other_problems(http: httpx.Client) -> None:
@@ -365,7 +427,7 @@ def test_serve_command_logs_one_line_per_request() -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/stats?probe=1")
+                response = httpx.get(f"http://127.0.0.1:{port}/api/stats")
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline and process.poll() is None, "the server did not start"
@@ -375,6 +437,6 @@ def test_serve_command_logs_one_line_per_request() -> None:
     finally:
         process.terminate()
         log, _ = process.communicate(timeout=10)
-    assert len(re.findall(r'"GET /api/stats\?probe=1 HTTP/1.1" 200', log)) == 1
+    assert len(re.findall(r'"GET /api/stats HTTP/1.1" 200', log)) == 1
     assert f"the viewer at http://127.0.0.1:{port}/viewer" in log  # the first thing a newcomer needs
     assert home.status_code == 307 and home.headers["location"] == "/viewer"

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from stancegraph.graph.projection import Scope, stance_graph
+from stancegraph.graph.projection import WHOLE, Scope, stance_graph
+from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.terms import local_id
 from stancegraph.ontology import ID
@@ -39,7 +40,7 @@ def _degrees(graph: dict[str, Any]) -> Counter[str]:
 def test_the_default_view_of_a_small_store_is_the_whole_graph(
     http: httpx.Client, bundled: LocalStore
 ) -> None:
-    whole = stance_graph(bundled)
+    whole = viewer_graph(bundled, WHOLE)
     graph = _graph(http)
     assert graph["truncated"] is False
     assert {node["iri"] for node in graph["nodes"]} == set(whole.nodes)

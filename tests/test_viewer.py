@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -28,7 +29,8 @@ from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from stancegraph.cli import main
 from stancegraph.graph.loading import bundled_files
-from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.projection import WHOLE, stance_graph
+from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
 from tests.hostile import hostile_turtle
@@ -144,7 +146,13 @@ def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
     """Open a URL in a fresh browser context, record what the page does, and wait for the layout."""
     contexts = []
 
-    def open_(url: str, *, viewport: dict[str, int] = LAPTOP, timeout_ms: float = 30_000) -> Visit:
+    def open_(
+        url: str,
+        *,
+        viewport: dict[str, int] = LAPTOP,
+        timeout_ms: float = 30_000,
+        wait_for: str | None = None,
+    ) -> Visit:
         context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
         contexts.append(context)
         page = context.new_page()
@@ -156,7 +164,10 @@ def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
         page.on("console", lambda message: message.type == "error" and visit.errors.append(message.text))
         page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(url)
-        page.evaluate("stancegraph.ready")
+        if wait_for is None:  # the viewer: its layout has settled
+            page.evaluate("stancegraph.ready")
+        else:  # another page: this selector is there
+            page.wait_for_selector(wait_for)
         return visit
 
     yield open_
@@ -436,6 +447,304 @@ def test_as_of_slider_shows_the_stances_that_held_on_a_day(
     visit.assert_clean(allowed_origin=server)
 
 
+# ---------------------------------------------------------------- relations, gathering aside, refit, export
+
+LAYERS = ("lineage", "roles", "claims", "drafting")
+LAYER_NAMES = {
+    "lineage": "draft structure",
+    "roles": "roles and memberships",
+    "claims": "claims",
+    "drafting": "who drafted",
+}
+SHOWN_BY_LAYER = """() => {
+    const counts = {};
+    for (const e of stancegraph.edges.get({filter: (e) => !e.hidden})) counts[e.layer] = (counts[e.layer] || 0) + 1;
+    return counts;
+}"""
+# What the data holds, counted straight from the triples: every membership, role or family property,
+# every (claimant, thing a claim is about) pair and every reporter, every (drafter, draft) pair.
+DATA_COUNTS = {
+    "roles": """PREFIX sg: <https://w3id.org/stancegraph/ns#> PREFIX org: <http://www.w3.org/ns/org#>
+        SELECT (COUNT(*) AS ?n) WHERE { { ?m org:member ?a ; org:organization ?b } UNION {
+        VALUES ?p { sg:sonInLawOf sg:familyOf sg:foundingMemberOf sg:formerMemberOf org:memberOf
+        org:subOrganizationOf } ?a ?p ?b } }""",
+    "claims": """PREFIX sg: <https://w3id.org/stancegraph/ns#>
+        SELECT (COUNT(*) AS ?n) WHERE { { ?c sg:claimant ?a ; sg:about ?b } UNION { ?c sg:reportedBy ?r } }""",
+    "drafting": """PREFIX sg: <https://w3id.org/stancegraph/ns#> PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT (COUNT(*) AS ?n) WHERE { ?d a sg:Draft ; dct:creator ?a }""",
+}
+FLOATING_BEFORE = {
+    "steve-witkoff",
+    "jared-kushner",
+    "trump",
+    "jd-vance",
+    "orysia-lutsevych",
+    "charlotte-roff",
+    "financial-times",
+    "chatham-house",
+    "nato",
+    "g8",
+    "kremlin",
+    "ukrainian-armed-forces",
+    "ukrainian-senior-official",
+}
+
+
+def _count(bundled: LocalStore, query: str) -> int:
+    return int(bundled.select(query)[0]["n"].value)  # type: ignore[union-attr]
+
+
+def _unlinked(visit: Visit) -> list[str]:
+    """The shown nodes that no shown edge touches."""
+    return visit.evaluate(
+        """() => {
+            const linked = new Set();
+            for (const e of stancegraph.edges.get({filter: (e) => !e.hidden})) linked.add(e.from).add(e.to);
+            return stancegraph.nodes.get({filter: (n) => !n.hidden && !linked.has(n.id)}).map((n) => n.id).sort();
+        }"""
+    )
+
+
+@pytest.mark.browser
+def test_layers_switch_on_and_off_and_hold_what_the_data_holds(
+    open_viewer: OpenViewer, server: str, api_graph: GraphPayload, bundled: LocalStore
+) -> None:
+    in_api = {layer: sum(e["layer"] == layer for e in api_graph["edges"]) for layer in LAYERS}
+    for layer, query in DATA_COUNTS.items():
+        assert in_api[layer] == _count(bundled, query) > 0, layer
+    visit = open_viewer(f"{server}/viewer")
+    everything = visit.evaluate(SHOWN_BY_LAYER)
+    assert everything == {**in_api, "stances": 14}
+    for layer in LAYERS:
+        box = visit.page.get_by_role("checkbox", name=LAYER_NAMES[layer], exact=True)
+        box.uncheck()
+        assert visit.evaluate(SHOWN_BY_LAYER) == {k: v for k, v in everything.items() if k != layer}
+        assert f"layer={layer}" not in visit.page.url and "layer=" in visit.page.url
+        box.check()
+        assert visit.evaluate(SHOWN_BY_LAYER) == everything
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_with_every_layer_on_no_actor_floats(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    assert _unlinked(visit) == [] and visit.evaluate("() => stancegraph.aside.size") == 0
+    linked = visit.evaluate(
+        "() => stancegraph.edges.get({filter: (e) => !e.hidden}).flatMap((e) => [e.from, e.to])"
+    )
+    assert set(linked) >= FLOATING_BEFORE
+
+    visit.evaluate("() => stancegraph.focusNode('steve-witkoff')")
+    text = panel_text(visit)
+    assert "Roles and memberships" in text and "envoy of" in text and "US envoy Steve Witkoff" in text
+    visit.evaluate("() => stancegraph.focusNode('jared-kushner')")
+    assert "son-in-law of" in panel_text(visit) and "Trump’s son-in-law Jared Kushner" in panel_text(visit)
+    visit.evaluate("() => stancegraph.focusNode('financial-times')")
+    assert "reported a claim by" in panel_text(visit)
+    # Quotes stay verbatim; one that brings its own quotation marks gets none added around it.
+    visit.evaluate("() => stancegraph.focusNode('orysia-lutsevych')")
+    quoted = visit.page.locator("#panel blockquote.quoted").first
+    assert quoted.inner_text() == "“the 28-point plan looks like a brainchild of the Kremlin.”"
+    assert quoted.evaluate("(q) => getComputedStyle(q, '::before').content") == "none"
+    visit.screenshot("viewer-relations")
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_nodes_left_without_edges_are_gathered_aside_and_go_back(
+    open_viewer: OpenViewer, server: str
+) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    before = visit.evaluate(POSITIONS)
+    for layer in ("roles", "claims", "drafting"):
+        visit.page.get_by_role("checkbox", name=LAYER_NAMES[layer], exact=True).uncheck()
+    alone = _unlinked(visit)
+    assert {"steve-witkoff", "charlotte-roff", "financial-times", "nato"} <= set(alone)
+    assert sorted(visit.evaluate("() => [...stancegraph.aside]")) == alone
+    now = visit.evaluate(POSITIONS)
+    placed = {node["id"] for node in visit.visible()["nodes"]} - set(alone)
+    right_edge = max(now[n]["x"] for n in placed)
+    assert all(now[n]["x"] > right_edge for n in alone)  # aside, at the right
+    assert len({(now[n]["x"], now[n]["y"]) for n in alone}) == len(alone)  # in a grid, none on another
+    assert all(now[n] == before[n] for n in now if n not in alone)  # the others did not move
+    visit.screenshot("viewer-gathered-aside")
+
+    visit.page.get_by_role("button", name="Show everything").click()
+    assert visit.evaluate(POSITIONS) == before and _unlinked(visit) == []
+    visit.assert_clean(allowed_origin=server)
+
+
+def _outside(visit: Visit) -> list[str]:
+    """The shown nodes whose box (label included) is not wholly inside the graph's area."""
+    return visit.evaluate(
+        """() => {
+            const network = stancegraph.network;
+            const box = document.getElementById('graph').getBoundingClientRect();
+            return stancegraph.nodes.get({filter: (n) => !n.hidden}).map((n) => n.id).filter((id) => {
+                const b = network.getBoundingBox(id);
+                const a = network.canvasToDOM({x: b.left, y: b.top});
+                const z = network.canvasToDOM({x: b.right, y: b.bottom});
+                return a.x < -1 || a.y < -1 || z.x > box.width + 1 || z.y > box.height + 1;
+            });
+        }"""
+    )
+
+
+@pytest.mark.browser
+def test_the_graph_fits_a_phone_and_refits_when_the_window_changes(
+    open_viewer: OpenViewer, server: str
+) -> None:
+    phone = open_viewer(f"{server}/viewer", viewport=PHONE)
+    assert _outside(phone) == []
+    visit = open_viewer(f"{server}/viewer")
+    assert _outside(visit) == []
+    scale = visit.evaluate("() => stancegraph.network.getScale()")
+    visit.page.set_viewport_size(PHONE)
+    visit.page.wait_for_function(f"() => stancegraph.network.getScale() < {scale}")
+    visit.page.wait_for_timeout(300)
+    assert _outside(visit) == []
+    visit.screenshot("viewer-phone-refit")
+    visit.page.set_viewport_size(LAPTOP)
+    visit.page.wait_for_function(f"() => stancegraph.network.getScale() >= {scale} * 0.99")
+    assert _outside(visit) == []
+    visit.assert_clean(allowed_origin=server)
+
+
+def _download(visit: Visit, kind: str) -> bytes:
+    with visit.page.expect_download() as info:
+        visit.page.get_by_role("button", name=f"Download this view as {kind}").click()
+    path = info.value.path()
+    return Path(path).read_bytes()
+
+
+@pytest.mark.browser
+def test_the_view_exports_as_png_and_svg(open_viewer: OpenViewer, hostile_server: str) -> None:
+    visit = open_viewer(f"{hostile_server}/viewer")
+    visit.page.get_by_role("checkbox", name="claims", exact=True).uncheck()
+    png = _download(visit, "PNG")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    size = visit.evaluate(
+        "() => { const c = document.querySelector('#graph canvas'); return [c.width, c.height]; }"
+    )
+    assert [int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")] == size
+
+    svg = ElementTree.fromstring(_download(visit, "SVG"))
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    shown = visit.visible()
+    assert len(svg.findall(".//svg:g[@class='nodes']/svg:g", ns)) == len(shown["nodes"])
+    assert len(svg.findall(".//svg:g[@class='edges']/svg:line", ns)) == len(shown["edges"])
+    labels = {text.text for text in svg.iter("{http://www.w3.org/2000/svg}text")}
+    assert HOSTILE_LABEL in labels and "Steve Witkoff" in labels  # the hostile label is text, not markup
+    assert not svg.findall(".//svg:img", ns) and not svg.findall(".//img")
+    visit.assert_clean(allowed_origin=hostile_server)
+
+
+# ---------------------------------------------------------------- accessibility
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+DESCRIBE = """(e) => e === document.body ? 'body'
+    : `${e.tagName.toLowerCase()}#${e.id || ''}[${e.name || e.getAttribute('role') || ''}=${e.value || ''}]`"""
+
+
+def axe_violations(visit: Visit) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (DevTools evaluation: no CSP)."""
+    visit.page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = visit.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']} {v['id']}: {[node['target'] for node in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+def _open_filters(page: Page) -> None:
+    page.get_by_role("button", name="Filters & legend").click()
+
+
+def _run_the_query(page: Page) -> None:
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("path", "viewport", "wait_for", "then"),
+    [
+        ("/viewer", LAPTOP, None, None),
+        ("/viewer?focus=steve-witkoff", LAPTOP, None, None),
+        ("/viewer", PHONE, None, _open_filters),
+        ("/sparql", LAPTOP, ".CodeMirror", _run_the_query),
+        ("/sparql", PHONE, ".CodeMirror", None),
+    ],
+    ids=["viewer", "viewer-panel", "viewer-phone-filters", "sparql-results", "sparql-phone"],
+)
+def test_no_serious_or_critical_accessibility_violations(
+    open_viewer: OpenViewer,
+    server: str,
+    path: str,
+    viewport: dict[str, int],
+    wait_for: str | None,
+    then: Callable[[Page], None] | None,
+) -> None:
+    visit = open_viewer(f"{server}{path}", viewport=viewport, wait_for=wait_for)
+    if then:
+        then(visit.page)
+    assert axe_violations(visit) == []
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_tab_reaches_every_viewer_control_with_a_visible_focus(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    controls = visit.evaluate(
+        f"""() => [...document.querySelectorAll('header input, header button, #controls input,'
+                + '#controls select, #controls button, #graph .vis-network')]
+            .filter((e) => e.getClientRects().length).map({DESCRIBE})"""
+    )
+    reached, unmarked = [], []
+    for _ in range(len(controls) + 3):
+        visit.page.keyboard.press("Tab")
+        focused, outline = visit.evaluate(
+            f"() => [({DESCRIBE})(document.activeElement), getComputedStyle(document.activeElement).outlineStyle]"
+        )
+        reached.append(focused)
+        if focused != "body" and outline == "none":
+            unmarked.append(focused)
+    assert set(controls) <= set(reached), set(controls) - set(reached)
+    assert unmarked == []
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
+def test_the_viewer_is_usable_from_the_keyboard(open_viewer: OpenViewer, server: str) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    page = visit.page
+    page.focus("#search-input")
+    page.keyboard.type("Steve Witkoff")
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel h2")).to_have_text("Steve Witkoff")
+
+    page.focus("#panel-close")  # from the panel's first control, on to a node it names
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if visit.evaluate("() => document.activeElement.textContent") == "United States":
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel h2")).to_have_text("United States")
+    page.keyboard.press("Escape")
+    expect(page.locator("#panel")).to_be_hidden()
+
+    page.focus("input[name=layer][value=claims]")
+    page.keyboard.press("Space")
+    assert "claims" not in visit.evaluate(SHOWN_BY_LAYER)
+    page.focus("#as-of")
+    page.keyboard.press("Home")
+    assert page.locator("#as-of-day").inner_text() == "2025-11-19"
+    assert "as_of=2025-11-19" in page.url
+    visit.assert_clean(allowed_origin=server)
+
+
 # ---------------------------------------------------------------- hostile data
 
 
@@ -493,7 +802,7 @@ def test_standalone_file_opens_offline(
     result = CliRunner().invoke(main, ["view", "--out", str(out)])
     assert result.exit_code == 0, result.output
     visit = _offline(open_file, out)
-    expected = graph_payload(stance_graph(bundled))
+    expected = graph_payload(viewer_graph(bundled, WHOLE))
     assert visit.evaluate("() => [stancegraph.nodes.length, stancegraph.edges.length]") == [
         len(expected["nodes"]),
         len(expected["edges"]),
@@ -633,7 +942,7 @@ def test_static_files_are_typed_versioned_and_cached(server: str) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     urls = re.findall(r'(?:src|href)="(/viewer/static/[^"]+)"', page.text)
-    assert len(urls) == 3
+    assert len(urls) == 4
     for url in urls:
         response = httpx.get(f"{server}{url}", timeout=30)
         assert response.status_code == 200

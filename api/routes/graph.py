@@ -1,7 +1,8 @@
 """``/api/graph``: the stance graph as plain nodes and edges, for a viewer to draw.
 
-Built by :func:`graph.viewer.graph_payload` from :func:`graph.projection.stance_graph`,
-so the viewer, the analysis and this route all see the same graph. A big store
+Built by :func:`graph.viewer.graph_payload` from :func:`graph.relations.viewer_graph`
+(the stance projection plus the relations that explain its actors), so the
+viewer and this route draw the same graph, and the analysis the same stances. A big store
 is drawn in part: one draft, some actors, and at most ``max_nodes`` nodes and
 ``max_edges`` stances (the most connected ones), so the answer stays small
 enough to draw and quick to compute.
@@ -19,7 +20,8 @@ from stancegraph.api.models import StanceGraph
 from stancegraph.api.problems import invalid_parameter
 from stancegraph.api.routes import api_router, pinned
 from stancegraph.graph.errors import NotFoundError
-from stancegraph.graph.projection import Scope, stance_graph
+from stancegraph.graph.projection import Scope
+from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.viewer import graph_payload
 from stancegraph.ontology import SG
 
@@ -83,5 +85,6 @@ ViewerScope = Annotated[Scope, Depends(viewer_scope)]
 
 @router.get("", response_model=StanceGraph)
 def get_graph(store: StoreDep, scope: GraphScope) -> StanceGraph:
-    """Actors, drafts and clauses as nodes; stances (with their evidence) and draft lineage as edges."""
-    return StanceGraph.model_validate(graph_payload(stance_graph(store, scope)))
+    """Actors, drafts and clauses as nodes; stances (with their evidence), draft lineage, and the roles,
+    claims and drafting among the nodes (with the evidence the data gives) as edges."""
+    return StanceGraph.model_validate(graph_payload(viewer_graph(store, scope)))

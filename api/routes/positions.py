@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import Query, Request
 
 from stancegraph.api.dependencies import CatalogDep
-from stancegraph.api.models import Certainty, Page, Position, Stance
+from stancegraph.api.models import Certainty, Page, Position, StanceParameter
 from stancegraph.api.pagination import PageDep, page_of
 from stancegraph.api.routes import api_router, pinned
 from stancegraph.api.routes.sourced import SourceFilter, source_document
@@ -26,7 +27,10 @@ def list_positions(
         str | None, Query(description="Only this actor's positions (its id, e.g. `us`).")
     ] = None,
     clause: Annotated[str | None, Query(description="Only positions on this clause (its id).")] = None,
-    stance: Annotated[Stance | None, Query(description="Only support or only opposition.")] = None,
+    stance: Annotated[
+        StanceParameter | None,
+        Query(description="Only `supports` or only `opposes` (`support` and `opposition` are aliases)."),
+    ] = None,
     document: Annotated[
         str | None, Query(description="Only positions on this draft or its clauses (its id).")
     ] = None,
@@ -34,6 +38,13 @@ def list_positions(
         Certainty | None, Query(description="Only stated, reported or believed positions.")
     ] = None,
     source: SourceFilter = None,
+    as_of: Annotated[
+        dt.date | None,
+        Query(description="YYYY-MM-DD: only positions dated on or before this day (as `/api/timeline`)."),
+    ] = None,
+    include_undated: Annotated[
+        bool, Query(description="With `as_of`: keep positions that carry no date too.")
+    ] = False,
 ) -> Page[Position]:
     """Positions in the store's order (stable while the data is unchanged). Filters combine with AND;
     an unknown `source` is a 404 (a source is what a position cites, so it is the thing asked for).
@@ -46,8 +57,10 @@ def list_positions(
         actor=pinned("actor", actor, lambda value: catalog.node("actor", value, SG.Actor)),
         target=pinned("clause", clause, lambda value: catalog.node("clause", value, SG.Clause)),
         document=pinned("document", document, lambda value: catalog.node("draft", value, SG.Draft)),
-        stance=ox.NamedNode(stance.iri) if stance else None,
+        stance=ox.NamedNode(stance.stance.iri) if stance else None,
         certainty=ox.NamedNode(certainty.iri) if certainty else None,
         source=source_document(catalog, source),
+        asOf=ox.Literal(as_of.isoformat()) if as_of else None,
+        undated=ox.Literal(include_undated) if as_of else None,
     )
     return page_of(request, positions, page)

@@ -7,7 +7,11 @@
    switched off, so nodes never move when a filter changes. The filter state lives in the URL
    fragment (and `?focus=ID` etc. in the query string are read too), so a view can be shared.
    The "as of" slider hides the stances that did not hold yet (nodes stay, as in
-   graph.analysis.as_of); colouring by coalition recolours actors and keeps their shapes. */
+   graph.analysis.as_of); colouring by coalition recolours actors and keeps their shapes.
+   Layers (draft structure, roles and memberships, claims, who drafted) switch the edges that
+   explain actors with no stance; a node left with no edge shown is gathered in a grid at the
+   right of the graph rather than left floating, and goes back to its place when an edge returns.
+   The graph is fitted again whenever its box changes size (a rotated phone, a resized window). */
 "use strict";
 
 (() => {
@@ -23,12 +27,25 @@
     if (e.to !== e.from) edgesOf.get(e.to).push(e);
   }
   const network = new vis.Network(container, { nodes, edges }, data.options);
+  // vis makes its canvas focusable for its keyboard navigation: say what it is and what the keys do.
+  const surface = container.querySelector(".vis-network");
+  surface.setAttribute("role", "application");
+  surface.setAttribute("aria-label", "The graph: arrow keys pan, + and - zoom. Find a node with the search box.");
+  // vis focuses its canvas on hover too; only focus that came from the Tab key is outlined.
+  let tabbing = false;
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Tab") tabbing = true;
+  });
+  document.addEventListener("pointerdown", () => {
+    tabbing = false;
+  });
+  surface.addEventListener("focus", () => surface.classList.toggle("tabbed", tabbing));
   const MAX_LISTED = 150;
   const JSON_PATHS = { actor: "/api/actors/", clause: "/api/clauses/", draft: "/api/documents/" };
 
   /* ---------------------------------------------------------------- filter state */
 
-  const FILTERS = ["draft", "stance", "certainty"]; // checkbox groups; absent from the URL = all
+  const FILTERS = ["draft", "stance", "certainty", "layer"]; // checkbox groups; absent from the URL = all
   const boxes = Object.fromEntries(
     FILTERS.map((name) => [name, [...document.querySelectorAll(`input[name="${name}"]`)]]),
   );
@@ -110,18 +127,39 @@
 
   const allowed = (set, value) => set === null || set.has(value);
 
+  /** The draft a node belongs to: itself for a draft, its draft for a clause, none for an actor. */
+  const draftOf = (id) => {
+    const n = nodeById.get(id);
+    return n.category === "draft" ? n.id : n.draft;
+  };
+  const inShownDrafts = (state, id) => !draftOf(id) || allowed(state.draft, draftOf(id));
+
+  /** Whether a stance, or a role, claim or drafting edge, passes the filters (lineage is decided by its ends). */
+  function edgePasses(state, e) {
+    if (e.stance) {
+      return (
+        allowed(state.draft, e.document) &&
+        (!state.actor || e.from === state.actor) &&
+        allowed(state.stance, e.relation) &&
+        allowed(state.certainty, e.certainty) &&
+        (e.day ? state.asOf === null || e.day <= state.asOf : state.undated)
+      );
+    }
+    return (
+      allowed(state.layer, e.layer) &&
+      inShownDrafts(state, e.from) &&
+      inShownDrafts(state, e.to) &&
+      (!state.actor || e.from === state.actor || e.to === state.actor)
+    );
+  }
+
   /** Which nodes and edges a filter state shows. Pure: no DOM, no vis. */
   function visibility(state) {
     const edgeOn = new Map();
     const touched = new Set();
     for (const e of data.edges) {
-      if (!e.stance) continue;
-      const on =
-        allowed(state.draft, e.document) &&
-        (!state.actor || e.from === state.actor) &&
-        allowed(state.stance, e.relation) &&
-        allowed(state.certainty, e.certainty) &&
-        (e.day ? state.asOf === null || e.day <= state.asOf : state.undated);
+      if (e.layer === "lineage") continue;
+      const on = edgePasses(state, e);
       edgeOn.set(e.id, on);
       if (on) touched.add(e.from).add(e.to);
     }
@@ -135,16 +173,26 @@
     const nodeOn = new Map();
     for (const n of data.nodes) {
       let on;
-      if (n.category === "actor") on = state.actor ? n.id === state.actor : !narrowed || touched.has(n.id);
+      if (n.category === "actor") on = state.actor ? n.id === state.actor || touched.has(n.id) : !narrowed || touched.has(n.id);
       else if (n.category === "clause") on = (!n.draft || allowed(state.draft, n.draft)) && (!state.actor || touched.has(n.id));
       else on = allowed(state.draft, n.id) && (!state.actor || touched.has(n.id));
       nodeOn.set(n.id, on);
     }
     for (const e of data.edges) {
       const ends = nodeOn.get(e.from) && nodeOn.get(e.to);
-      edgeOn.set(e.id, ends && (e.stance ? edgeOn.get(e.id) : allowed(state.stance, "lineage")));
+      edgeOn.set(e.id, ends && (e.layer === "lineage" ? allowed(state.layer, "lineage") : edgeOn.get(e.id)));
     }
     return { nodeOn, edgeOn };
+  }
+
+  /** The shown nodes that no shown edge touches, by label: they are gathered aside. */
+  function lonely(nodeOn, edgeOn) {
+    const linked = new Set();
+    for (const e of data.edges) if (edgeOn.get(e.id)) linked.add(e.from).add(e.to);
+    return data.nodes
+      .filter((n) => nodeOn.get(n.id) && !linked.has(n.id))
+      .sort((a, b) => a.label.localeCompare(b.label))
+      .map((n) => n.id);
   }
 
   const hiddenNow = { nodes: new Map(), edges: new Map() };
@@ -159,11 +207,39 @@
     if (changes.length) dataset.update(changes);
   }
 
+  /* ---------------------------------------------------------------- gathering aside */
+
+  let home = null; // every node's place in the layout, once it has settled
+  const aside = new Set(); // the nodes now gathered at the right
+  const ASIDE = { gap: 160, column: 190, row: 56 };
+
+  /** Put the lonely nodes in columns right of the connected ones; bring the others home. */
+  function gather(ids) {
+    if (!home) return;
+    for (const id of [...aside]) {
+      if (ids.includes(id)) continue;
+      network.moveNode(id, home[id].x, home[id].y);
+      aside.delete(id);
+    }
+    if (!ids.length) return;
+    const placed = data.nodes.filter((n) => !isHidden(n.id) && !ids.includes(n.id)).map((n) => home[n.id]);
+    const xs = placed.length ? placed.map((p) => p.x) : [0];
+    const ys = placed.length ? placed.map((p) => p.y) : [0];
+    const top = Math.min(...ys);
+    const perColumn = Math.max(4, Math.ceil((Math.max(...ys) - top) / ASIDE.row) + 1);
+    const left = Math.max(...xs) + ASIDE.gap;
+    ids.forEach((id, i) => {
+      network.moveNode(id, left + Math.floor(i / perColumn) * ASIDE.column, top + (i % perColumn) * ASIDE.row);
+      aside.add(id);
+    });
+  }
+
   function apply() {
     const state = readControls();
     const { nodeOn, edgeOn } = visibility(state);
     setHidden(nodes, hiddenNow.nodes, nodeOn);
     setHidden(edges, hiddenNow.edges, edgeOn);
+    gather(lonely(nodeOn, edgeOn));
     paint(state.colour);
     const shown = (on) => [...on.values()].filter(Boolean).length;
     $("status").textContent =
@@ -214,20 +290,26 @@
     return el("button", { type: "button", class: "node-link", "data-node": id, text: nodeById.get(id).label });
   }
 
-  /** One edge: who, how, what, and for a stance the quote and where it comes from. */
+  /** What an edge says, in words: a membership reads "envoy of", the rest by their relation. */
+  const relationText = (e) => (e.role ? `${e.role} of` : data.labels[e.relation] || e.relation);
+
+  /** One edge: who, how, what, and for a stance or relation the quote and where it comes from. */
   function edgeDetails(e) {
-    const kind = e.stance ? e.relation : "lineage";
-    const relation = el("span", { class: `relation relation-${kind}`, text: data.labels[e.relation] || e.relation });
+    const kind = e.stance ? e.relation : e.layer;
+    const relation = el("span", { class: `relation relation-${kind}`, text: relationText(e) });
     const box = el("div", { class: "edge" }, el("p", { class: "edge-head" }, nodeButton(e.from), " ", relation, " ", nodeButton(e.to)));
-    if (!e.stance) return box;
-    box.append(el("blockquote", { class: "quote", text: e.quote || "" }));
+    if (e.claim_label) box.append(el("p", { class: "claim", text: e.claim_label }));
+    if (!e.stance && !e.quote && !e.source_document) return box;
+    // A quote that brings its own quotation marks (a speaker quoted by the source) gets no more.
+    if (e.quote) box.append(el("blockquote", { class: /^["“]/.test(e.quote) ? "quote quoted" : "quote", text: e.quote }));
     const facts = el("dl", { class: "facts" });
     const fact = (term, ...value) => facts.append(el("dt", { text: term }), el("dd", {}, ...value));
     fact("Source", link(e.source_label || e.source_document || "unknown", e.source_document && rdfHref(e.source_document, null)));
-    fact("Date", e.date || "not given");
-    fact("Certainty", e.certainty || "not given");
+    if (e.stance || e.date) fact("Date", e.date || "not given");
+    if (e.stance || e.certainty) fact("Certainty", e.certainty || "not given");
     if (e.document && nodeById.has(e.document)) fact("Draft", nodeById.get(e.document).label);
     if (e.position) fact("Position", link(e.position, rdfHref(e.position, null)));
+    if (e.claim) fact("Claim", link(e.claim, rdfHref(e.claim, null)));
     box.append(facts);
     return box;
   }
@@ -250,13 +332,20 @@
     const mine = edgesOf.get(id);
     const other = (e) => nodeById.get(e.from === id ? e.to : e.from).label;
     const order = (a, b) => a.relation.localeCompare(b.relation) || other(a).localeCompare(other(b));
+    const section = (title, layer) => {
+      const list = mine.filter((e) => e.layer === layer).sort(order);
+      return list.length ? edgeList(title, list) : null;
+    };
     return [
       el("h2", { text: n.label }),
       el("p", { class: "kind", text: kind }),
       links,
       edgeList("Positions", mine.filter((e) => e.stance).sort(order)),
-      edgeList("Drafting links", mine.filter((e) => !e.stance)),
-    ];
+      section("Roles and memberships", "roles"),
+      section("Drafted", "drafting"),
+      section("Claims", "claims"),
+      section("Draft structure", "lineage"),
+    ].filter(Boolean);
   }
 
   const panel = $("panel");
@@ -379,11 +468,24 @@
   const start = performance.now();
   function settle() {
     network.setOptions({ physics: { enabled: false } });
+    home = network.getPositions();
+    apply(); // gathers aside what the filters left alone, now that every node has its place
     network.fit();
     loading.hidden = true;
     if (focused) focusNode(focused);
     settled({ layoutMs: performance.now() - start });
   }
+
+  /** Fit the graph to its box again once the box stops changing size; a focused node stays in view. */
+  let refitTimer = null;
+  network.on("resize", () => {
+    clearTimeout(refitTimer);
+    refitTimer = setTimeout(() => {
+      if (!home) return;
+      if (focused) network.focus(focused, { scale: Math.max(network.getScale(), 1) });
+      else network.fit();
+    }, 120);
+  });
   if (data.nodes.length) network.once("stabilizationIterationsDone", settle);
   else settle();
 
@@ -391,5 +493,5 @@
   apply();
 
   // For tests and for the curious, from the browser console.
-  window.stancegraph = { network, nodes, edges, ready, focusNode };
+  window.stancegraph = { network, nodes, edges, ready, focusNode, aside };
 })();

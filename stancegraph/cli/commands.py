@@ -280,10 +280,11 @@ def view(out: Path, store: Store) -> None:
     Example:
       stancegraph view --out stances.html
     """
-    from stancegraph.graph.projection import stance_graph
+    from stancegraph.graph.projection import WHOLE
+    from stancegraph.graph.relations import viewer_graph
     from stancegraph.graph.viewer import graph_payload, render_viewer
 
-    payload = graph_payload(stance_graph(store))
+    payload = graph_payload(viewer_graph(store, WHOLE))
     html = render_viewer(payload, standalone=True).encode("utf-8")
     write_atomically(out, lambda handle: handle.write(html))
     click.echo(f"wrote {out}: {len(payload['nodes'])} nodes, {len(payload['edges'])} edges", err=True)
