@@ -62,6 +62,26 @@ def replace_graph(target: Target, triples: Iterable[ox.Triple]) -> Change:
     return change
 
 
+def add_quads(quads: Iterable[ox.Quad]) -> Change:
+    """``POST`` of a dataset (TriG, N-Quads): each quad into its graph."""
+    batch = list(quads)
+    return lambda scratch: scratch.extend(batch)
+
+
+def replace_dataset(quads: Iterable[ox.Quad]) -> Change:
+    """``PUT`` of a dataset: every graph replaced by the body's; the vocabulary stays wherever it is kept."""
+    batch = list(quads)
+    vocabulary = {quad.triple for quad in vocabulary_quads()}
+
+    def change(scratch: ox.Store) -> None:
+        for quad in list(scratch):
+            if quad.triple not in vocabulary:
+                scratch.remove(quad)
+        scratch.extend(batch)
+
+    return change
+
+
 def drop_graph(target: Target) -> Change:
     """``DELETE``: a named graph goes (a source graph: its source is retracted); the default graph empties."""
 
