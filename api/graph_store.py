@@ -11,11 +11,18 @@ the union of all graphs as their default graph. So:
   goes is the store's default graph (:mod:`graph.graph_changes`);
 * ``PUT``, ``POST`` and ``DELETE ?graph=IRI`` replace, add to and drop that
   named graph; dropping a source's graph retracts the source (404 if there is
-  no such graph).
+  no such graph);
+* with neither, ``/store`` is the whole dataset, every graph named: ``GET``
+  writes it as TriG or N-Quads (pyoxigraph dumps it as it reads), ``PUT``
+  replaces it with a TriG or N-Quads body and ``POST`` adds one, each quad
+  to its graph (the vocabulary stays); ``DELETE`` must name a graph.
+
+A graph with no triples is not there (Oxigraph would keep listing a graph
+whose triples a write removed): reading or dropping one is a 404.
 
 Writes need the write token and go through the validated writer: a change
 whose result breaks the shapes is a 422 and leaves the store as it was.
-Bodies are RDF graphs in any type we serve; answers follow ``Accept``.
+Graph bodies are RDF in any type we serve; answers follow ``Accept``.
 """
 
 from __future__ import annotations
@@ -29,11 +36,18 @@ from fastapi.responses import Response
 
 from stancegraph.api.dependencies import get_executor
 from stancegraph.api.execution import Executor, respond
-from stancegraph.api.negotiation import GRAPHS
+from stancegraph.api.negotiation import DATASETS, GRAPHS, Format, FormatTable
 from stancegraph.api.problems import PROBLEM_RESPONSES, ProblemError
 from stancegraph.api.writing import WriteAccess, WriterDep, WriteResult
 from stancegraph.graph.errors import RdfSyntaxError
-from stancegraph.graph.graph_changes import Target, add_to_graph, drop_graph, replace_graph
+from stancegraph.graph.graph_changes import (
+    Target,
+    add_quads,
+    add_to_graph,
+    drop_graph,
+    replace_dataset,
+    replace_graph,
+)
 from stancegraph.graph.queries import bind_values, load_query
 from stancegraph.graph.query_pool import QueryJob
 
@@ -52,8 +66,8 @@ Graph = Annotated[
 ]
 
 
-def _target(default: str | None, graph: str | None) -> Target:
-    """The graph a request names: ``?default`` or ``?graph=IRI``, exactly one of them (400 otherwise)."""
+def _target(default: str | None, graph: str | None) -> Target | None:
+    """The graph a request names (``?default`` or ``?graph=IRI``, not both: 400); ``None``: the whole dataset."""
     if graph is not None and default is not None:
         raise ProblemError(400, "name one graph: ?default or ?graph=IRI, not both", slug="no-graph")
     if graph is not None:
@@ -66,13 +80,7 @@ def _target(default: str | None, graph: str | None) -> Target:
                 slug="invalid-parameter",
                 parameters=["graph"],
             ) from None
-    if default is None:
-        raise ProblemError(
-            400,
-            "say which graph: /store?default (the union of all graphs) or /store?graph=IRI",
-            slug="no-graph",
-        )
-    return ox.DefaultGraph()
+    return None if default is None else ox.DefaultGraph()
 
 
 async def _require_graph(executor: Executor, target: Target) -> None:
@@ -86,29 +94,50 @@ async def _require_graph(executor: Executor, target: Target) -> None:
         raise ProblemError(404, f"there is no graph {target} here", slug="no-such-graph", graph=target.value)
 
 
-async def _triples(request: Request) -> list[ox.Triple]:
-    """The request body as triples, parsed by its Content-Type."""
+async def _quads(request: Request, table: FormatTable, what: str) -> list[ox.Quad]:
+    """The request body, parsed by its Content-Type, which must be one of ``table``'s (415 otherwise)."""
     content_type = request.headers.get("content-type", "")
-    rdf = GRAPHS.format_for(content_type)
+    rdf = table.format_for(content_type)
     if rdf is None:
         raise ProblemError(
             415,
-            f"send RDF as one of {', '.join(GRAPHS.served())}, not {content_type or 'no content type'}",
+            f"send {what} as one of {', '.join(table.served())}, not {content_type or 'no content type'}",
             slug="unsupported-media-type",
         )
     body = await request.body()
     base = str(request.url.replace(query=""))
     try:
-        return [quad.triple for quad in ox.parse(body, format=rdf.rdf_format, base_iri=base)]
+        return list(ox.parse(body, format=rdf.rdf_format, base_iri=base))
     except (SyntaxError, ValueError) as error:
         raise RdfSyntaxError("the request body", str(error)) from None
 
 
-@router.get("", summary="Read a graph (Graph Store Protocol)", response_class=Response)
+async def _triples(request: Request) -> list[ox.Triple]:
+    """A graph's body: triples in any graph type we serve."""
+    return [quad.triple for quad in await _quads(request, GRAPHS, "a graph")]
+
+
+def _dataset_format(accept: str | None) -> Format:
+    chosen = DATASETS.negotiate(accept)
+    if chosen is None:
+        raise ProblemError(
+            406,
+            f"the whole dataset is served as {', '.join(DATASETS.served())}; for one graph, ask for "
+            "/store?default (the union) or /store?graph=IRI",
+            slug="not-acceptable",
+        )
+    return chosen
+
+
+@router.get("", summary="Read a graph, or the whole dataset (Graph Store Protocol)", response_class=Response)
 async def read_graph(request: Request, default: Default = None, graph: Graph = None) -> Response:
     """The default graph (the union of all graphs) or one named graph, as Turtle by default (any RDF type
-    we serve by `Accept`). Bounded by the query deadline."""
+    we serve by `Accept`); with neither, the whole dataset as TriG or N-Quads. Bounded by the query deadline."""
     target = _target(default, graph)
+    if target is None:
+        dataset = _dataset_format(request.headers.get("accept"))
+        answer = await (await get_executor(request)).execute(QueryJob.dump(dataset.attribute))
+        return await respond(answer, media_type=dataset.media_type, headers={"Vary": "Accept"})
     chosen = GRAPHS.negotiate(request.headers.get("accept"))
     if chosen is None:
         raise ProblemError(
@@ -133,8 +162,11 @@ async def put_graph(
     request: Request, _: WriteAccess, writer: WriterDep, default: Default = None, graph: Graph = None
 ) -> WriteResult:
     """Replace the graph's triples with the body's (creating a named graph), if the result conforms to the
-    shapes. `?default` replaces the store's own default graph; the vocabulary stays."""
+    shapes. `?default` replaces the store's own default graph; the vocabulary stays. With neither, a TriG or
+    N-Quads body replaces the whole dataset (the vocabulary stays)."""
     target = _target(default, graph)
+    if target is None:
+        return await writer.change(replace_dataset(await _quads(request, DATASETS, "a dataset")))
     return await writer.change(replace_graph(target, await _triples(request)))
 
 
@@ -142,8 +174,11 @@ async def put_graph(
 async def post_graph(
     request: Request, _: WriteAccess, writer: WriterDep, default: Default = None, graph: Graph = None
 ) -> WriteResult:
-    """Add the body's triples to the graph (creating a named graph), if the result conforms to the shapes."""
+    """Add the body's triples to the graph (creating a named graph), if the result conforms to the shapes.
+    With neither `?default` nor `?graph=`, a TriG or N-Quads body adds each quad to its graph."""
     target = _target(default, graph)
+    if target is None:
+        return await writer.change(add_quads(await _quads(request, DATASETS, "a dataset")))
     return await writer.change(add_to_graph(target, await _triples(request)))
 
 
@@ -154,5 +189,9 @@ async def delete_graph(
     """Drop a named graph (a source's graph: the source is retracted), or empty the store's own default
     graph (the vocabulary stays), if what remains conforms to the shapes."""
     target = _target(default, graph)
+    if target is None:
+        raise ProblemError(
+            400, "say which graph to delete: /store?default or /store?graph=IRI", slug="no-graph"
+        )
     await _require_graph(await get_executor(request), target)
     return await writer.change(drop_graph(target))

@@ -171,6 +171,7 @@ def _rdf(name: str) -> Format:
 
 _JSON, _XML, _CSV, _TSV = (_results(name) for name in ("JSON", "XML", "CSV", "TSV"))
 _TURTLE, _NT, _RDFXML, _JSONLD, _N3 = (_rdf(n) for n in ("TURTLE", "N_TRIPLES", "RDF_XML", "JSON_LD", "N3"))
+_TRIG, _NQ = _rdf("TRIG"), _rdf("N_QUADS")
 
 #: SELECT and ASK answers. ``application/json`` and ``application/xml`` are what
 #: generic clients (SPARQLWrapper, browsers) send; they get the SPARQL results types.
@@ -219,4 +220,15 @@ GRAPHS = FormatTable(
         "json-ld": _JSONLD,
         "n3": _N3,
     },
+)
+
+#: Whole datasets (every graph, each named): the Graph Store's ``/store`` with no graph named.
+DATASETS = FormatTable(
+    {
+        "application/trig": _TRIG,
+        "application/x-trig": _TRIG,
+        "application/n-quads": _NQ,
+        "text/x-nquads": _NQ,
+    },
+    {"trig": _TRIG, "nq": _NQ, "nquads": _NQ, "n-quads": _NQ},
 )

@@ -39,6 +39,8 @@ class ProxyExecutor(Executor):
         return EndpointError(f"cannot reach {self.endpoint}: {error}")
 
     async def execute(self, job: QueryJob) -> Answer:
+        if job.dump_format is not None:
+            raise NotAcceptableError(f"this server relays to {self.endpoint}: ask it for the whole dataset")
         solutions, graphs = (
             SOLUTIONS.by_attribute(job.solutions_format),
             GRAPHS.by_attribute(job.graph_format),

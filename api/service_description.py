@@ -1,7 +1,9 @@
 """The SPARQL 1.1 service description of ``/sparql`` (W3C ``sd:`` vocabulary), as RDF triples.
 
 It lists what a client may rely on: the endpoint, SPARQL 1.1 Query, every
-result format we write, and a default dataset of one default graph.
+result format we write, and a default dataset whose default graph is the
+union of all its graphs (``sd:UnionDefaultGraph``: each source's facts are
+in a graph of their own, and a query that names no dataset reads them all).
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ def service_description(endpoint: str) -> list[ox.Triple]:
     >>> triples = service_description("http://localhost:8000/sparql")
     >>> any(t.object == _sd("SPARQL11Query") for t in triples)
     True
+    >>> [t.object for t in triples if t.predicate == _sd("feature")] == [_sd("UnionDefaultGraph")]
+    True
     """
     service, dataset, graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
     triples = [
         ox.Triple(service, RDF_TYPE, _sd("Service")),
         ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint)),
         ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+        ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, DCT_TITLE, ox.Literal("stancegraph: who supports and who opposes which clause")),
         ox.Triple(service, _sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, _sd("Dataset")),

@@ -256,8 +256,17 @@ _GET_PARAMETERS = {
         _parameter(
             "query", "A SPARQL query. Without it: the service description or, for a browser, a query editor."
         ),
-        _parameter("default-graph-uri", "A graph for the default graph (repeatable).", repeatable=True),
-        _parameter("named-graph-uri", "A named graph the query may use (repeatable).", repeatable=True),
+        _parameter(
+            "default-graph-uri",
+            "A graph for the default graph (repeatable). Without this, named-graph-uri or the query's own "
+            "FROM, the default graph is the union of all graphs.",
+            repeatable=True,
+        ),
+        _parameter(
+            "named-graph-uri",
+            "A named graph the query may use (repeatable). Given alone, the default graph is empty.",
+            repeatable=True,
+        ),
         _parameter(
             "format",
             "Overrides Accept: json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, n3, or a media type. "

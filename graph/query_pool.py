@@ -86,6 +86,16 @@ class QueryJob:
     prefixes: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None  # relative IRIs in the query resolve against it (over HTTP: the endpoint)
     max_rows: int | None = None  # more solutions (or triples) than this: the first ones, marked truncated
+    dump_format: str | None = None  # no query: the whole store, every graph, in this RdfFormat (e.g. "TRIG")
+
+    @classmethod
+    def dump(cls, format_name: str) -> QueryJob:
+        """The whole dataset in a quad format, written by pyoxigraph as it reads (a SPARQL answer has no graphs).
+
+        >>> QueryJob.dump("N_QUADS").dump_format
+        'N_QUADS'
+        """
+        return cls("", dump_format=format_name)
 
     @property
     def dataset(self) -> Dataset:
@@ -199,6 +209,13 @@ def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
     With ``job.max_rows``, the first rows are read before the first byte is
     sent, so the ``start`` message can say whether the answer is truncated.
     """
+    if job.dump_format is not None:
+        connection.send(("start", "graph", False))
+        writer = cast(IO[bytes], _PipeWriter(connection))
+        store.dump(writer, getattr(ox.RdfFormat, job.dump_format))
+        writer.flush()
+        connection.send(("end", None))
+        return
     try:
         result = store.query(
             job.query,

@@ -24,6 +24,7 @@ from stancegraph.graph.sparql_guard import refuse_remote_access
 from stancegraph.graph.store import Store
 from stancegraph.graph.update_delta import Graph, update_delta
 from stancegraph.graph.validation import ValidationReport, require_valid_change
+from stancegraph.ontology import VOCABULARY_GRAPH
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,14 @@ def plan_addition(store: Store, quads: Iterable[ox.Quad]) -> ChangeSet:
 
 
 def plan_graph_change(store: Store, change: GraphChange) -> ChangeSet:
-    """What a Graph Store Protocol write would change: ``PUT`` and ``DELETE`` remove the graph's triples first."""
+    """What a Graph Store Protocol write would change: the emptied graphs' triples go, the new quads come."""
     engine = store.engine()
-    current = engine.quads_for_pattern(None, None, None, change.target) if change.replace else ()
-    return _plan(engine, change.quads(), current)
+    removed: list[ox.Quad] = []
+    for target in change.emptied:
+        removed += engine.quads_for_pattern(None, None, None, target)
+    if change.everything:
+        removed += (q for q in engine if q.graph_name != VOCABULARY_GRAPH)
+    return _plan(engine, change.quads, removed)
 
 
 def apply(store: Store, changes: ChangeSet) -> None:

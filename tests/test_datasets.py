@@ -130,3 +130,10 @@ def test_the_api_filters_positions_by_source(sources: str) -> None:
     assert [p["id"] for p in second["items"]] == ["position-nato-opposes-no-troops"]
     roff = httpx.get(f"{sources}/api/positions", params={"source": "roff-us-russian-peace-plan"}).json()
     assert roff["total"] == httpx.get(f"{sources}/api/positions").json()["total"] - 1
+
+
+def test_the_whole_dataset_comes_out_with_every_graph_named(sources: str) -> None:
+    response = httpx.get(f"{sources}/store", headers={"Accept": "application/n-quads"})
+    assert response.headers["content-type"] == "application/n-quads"
+    graphs = {quad.graph_name.value for quad in ox.parse(response.content, format=ox.RdfFormat.N_QUADS)}  # type: ignore[union-attr]
+    assert graphs == {ROFF, SECOND, VOCABULARY}

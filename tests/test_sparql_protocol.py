@@ -382,6 +382,8 @@ def test_service_description(http: httpx.Client, server_url: str, accept: str | 
     formats = {t.object.value for t in triples if t.predicate == ox.NamedNode(SD + "resultFormat")}
     assert "http://www.w3.org/ns/formats/SPARQL_Results_CSV" in formats
     assert "http://www.w3.org/ns/formats/Turtle" in formats
+    features = {t.object.value for t in triples if t.predicate == ox.NamedNode(SD + "feature")}
+    assert features == {SD + "UnionDefaultGraph"}
 
 
 def test_csv_service_description_is_406(http: httpx.Client) -> None:

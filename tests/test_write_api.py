@@ -274,6 +274,64 @@ def test_a_named_graph_is_written_read_and_dropped_whole(writable: str) -> None:
     problem(httpx.delete(f"{writable}/store", params=graph, headers=AUTH), 404, SOURCE_GRAPH)
 
 
+def test_the_whole_dataset_goes_in_and_out_as_trig_and_n_quads(writable: str) -> None:
+    """/store with no graph named: GET dumps every graph, POST adds quads to theirs, PUT replaces them all."""
+    trig = httpx.get(f"{writable}/store", headers={"Accept": "application/trig"})
+    assert trig.status_code == 200 and trig.headers["content-type"] == "application/trig"
+    before = list(ox.parse(trig.content, format=ox.RdfFormat.TRIG))
+    nquads = httpx.get(f"{writable}/store", headers={"Accept": "application/n-quads"})
+    assert set(ox.parse(nquads.content, format=ox.RdfFormat.N_QUADS)) == set(before)
+    source = ox.serialize(
+        [
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(SOURCE_GRAPH))
+            for q in ox.parse(SOURCE_TURTLE.encode(), format=ox.RdfFormat.TURTLE)
+        ],
+        format=ox.RdfFormat.TRIG,
+    )
+    added = httpx.post(
+        f"{writable}/store", content=source, headers={**AUTH, "Content-Type": "application/trig"}
+    )
+    assert added.json() == {"added": 3, "removed": 0}
+    assert httpx.get(f"{writable}/store", params={"graph": SOURCE_GRAPH}).status_code == 200
+    put_back = httpx.put(
+        f"{writable}/store", content=trig.content, headers={**AUTH, "Content-Type": "application/trig"}
+    )
+    assert put_back.json() == {"added": 0, "removed": 3}
+    after = httpx.get(f"{writable}/store", headers={"Accept": "application/n-quads"}).content
+    assert set(ox.parse(after, format=ox.RdfFormat.N_QUADS)) == set(before)
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "body", "status", "words"),
+    [
+        ("GET", {"Accept": "text/turtle"}, "", 406, ["application/trig", "?default"]),
+        ("POST", {"Content-Type": "text/turtle"}, "<urn:a> <urn:b> <urn:c> .", 415, ["application/trig"]),
+        (
+            "POST",
+            {"Content-Type": "application/trig"},
+            "<urn:g> { <urn:a> <urn:b> ",
+            400,
+            ["the request body"],
+        ),
+        (
+            "PUT",
+            {"Content-Type": "application/n-quads"},
+            "<urn:a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/stancegraph/ns#Person> <urn:g> .",
+            422,
+            ["shape violation"],
+        ),
+    ],
+)
+def test_bad_dataset_requests_change_nothing(
+    writable: str, method: str, headers: dict[str, str], body: str, status: int, words: list[str]
+) -> None:
+    before = count(writable)
+    response = httpx.request(method, f"{writable}/store", content=body, headers={**AUTH, **headers})
+    body_json = problem(response, status)
+    assert all(word in str(body_json["detail"]) for word in words), body_json["detail"]
+    assert count(writable) == before
+
+
 def test_writes_to_the_default_graph_leave_the_source_graphs_alone(writable: str) -> None:
     """PUT and DELETE ?default act on the store's own default graph: a source graph keeps its facts."""
     graph = {"graph": SOURCE_GRAPH}
@@ -305,7 +363,8 @@ def test_a_named_graph_write_that_breaks_the_shapes_changes_nothing(writable: st
         ("DELETE", "graph=urn:g", 404, ["no graph <urn:g>"]),
         ("GET", "graph=not%20an%20iri", 400, ["absolute IRI"]),
         ("PUT", "graph=urn:g&default", 400, ["not both"]),
-        ("GET", "", 400, ["?default", "?graph="]),
+        ("DELETE", "", 400, ["?default", "?graph="]),
+        ("GET", "default&graph=urn:g", 400, ["not both"]),
     ],
 )
 def test_the_graph_store_names_one_graph_that_exists(
