@@ -84,11 +84,47 @@ class _Change:
     added: dict[tuple[Term, Term], set[Term]] = field(default_factory=lambda: defaultdict(set))
     removed: dict[tuple[Term, Term], set[Term]] = field(default_factory=lambda: defaultdict(set))
     copied: set[ox.Triple] = field(default_factory=set)
+    outgoing: dict[Term, dict[Term, set[Term]]] = field(default_factory=dict)
 
     def before(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
-        if isinstance(subject, ox.Literal):  # reached by following a value that should have been a node
+        if isinstance(subject, ox.Literal):  # reached by following a value that should be a node
             return set()
-        return {q.object for q in self.store.quads_for_pattern(subject, predicate, None)}  # type: ignore[arg-type]
+        if predicate in STANCE_EDGES:  # thousands for a hub actor: read only when all are needed
+            return {q.object for q in self.store.quads_for_pattern(subject, predicate, None)}
+        return self._outgoing(subject).get(predicate, set())
+
+    def _outgoing(self, subject: Term) -> dict[Term, set[Term]]:
+        """A node's edges before the change, but its stance edges, read once.
+
+        Oxigraph's in-memory store scans all of a subject's edges for each
+        (subject, predicate) look-up (14 ms for the busiest actor of a million
+        triples): one scan, filtered in Oxigraph, serves every predicate.
+        """
+        if subject not in self.outgoing:
+            edges: dict[Term, set[Term]] = defaultdict(set)
+            if isinstance(subject, ox.NamedNode):
+                skip = ", ".join(map(str, STANCE_EDGES))
+                query = f"SELECT ?p ?o WHERE {{ {subject} ?p ?o FILTER(?p NOT IN ({skip})) }}"
+                rows = self.store.query(query, use_default_graph_as_union=True)
+                assert isinstance(rows, ox.QuerySolutions)
+                pairs = ((row["p"], row["o"]) for row in rows)
+            else:  # a blank node in a query would be a variable
+                quads = self.store.quads_for_pattern(subject, None, None)  # type: ignore[arg-type]
+                pairs = ((q.predicate, q.object) for q in quads if q.predicate not in STANCE_EDGES)
+            for predicate, value in pairs:
+                edges[predicate].add(value)
+            self.outgoing[subject] = edges
+        return self.outgoing[subject]
+
+    def holds(self, subject: Term, predicate: ox.NamedNode, value: Term) -> bool:
+        """Whether a triple is there after the change: one look-up of that triple alone (a hub actor's
+        edges run to thousands, so neither side's whole list is read)."""
+        key = (subject, predicate)
+        if value in self.added.get(key, ()):
+            return True
+        if value in self.removed.get(key, ()) or isinstance(subject, ox.Literal):
+            return False
+        return any(True for _ in self.store.quads_for_pattern(subject, predicate, value))  # type: ignore[arg-type]
 
     def after(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
         key = (subject, predicate)
@@ -96,15 +132,6 @@ class _Change:
 
     def either(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
         return self.before(subject, predicate) | self.added.get((subject, predicate), set())
-
-    def holds(self, subject: Term, predicate: ox.NamedNode, value: Term) -> bool:
-        """One triple after the change, looked up alone: a hub actor's edges run to thousands."""
-        key = (subject, predicate)
-        if value in self.added.get(key, ()):
-            return True
-        if value in self.removed.get(key, ()) or isinstance(subject, ox.Literal):
-            return False
-        return any(True for _ in self.store.quads_for_pattern(subject, predicate, value))  # type: ignore[arg-type]
 
     def copy(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
         values = self.after(subject, predicate)
@@ -114,9 +141,9 @@ class _Change:
     def referrers(self, value: Term, predicates: Collection[ox.NamedNode]) -> set[Subject]:
         """Subjects with ``predicate value`` (for one of ``predicates``) before or after the change."""
         if len(predicates) == 1:
-            quads = self.store.quads_for_pattern(None, next(iter(predicates)), value)  # type: ignore[arg-type]
+            quads = self.store.quads_for_pattern(None, next(iter(predicates)), value)
         else:  # one look-up of the value's incoming edges rather than one per predicate
-            quads = (q for q in self.store.quads_for_pattern(None, None, value) if q.predicate in predicates)  # type: ignore[arg-type]
+            quads = (q for q in self.store.quads_for_pattern(None, None, value) if q.predicate in predicates)
         found: set[Subject] = {q.subject for q in quads}  # type: ignore[misc]
         found.update(s for (s, p), objects in self.added.items() if p in predicates and value in objects)  # type: ignore[misc]
         return found
@@ -150,7 +177,7 @@ def change_scope(
                 focus.add(referrer)
                 for predicate_in in paths.valued:
                     if change.holds(referrer, predicate_in, subject):
-                        change.copied.add(ox.Triple(referrer, predicate_in, subject))  # type: ignore[arg-type]
+                        change.copied.add(ox.Triple(referrer, predicate_in, subject))
     focus |= _positions_behind_removed_edges(change)
     focus |= _actors_behind_changed_positions(change, changed)
     focus |= _changes_reached(change, changed)

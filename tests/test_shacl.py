@@ -205,3 +205,28 @@ def test_a_random_change_is_validated_as_the_whole_store_would_be(
 ) -> None:
     added, removed = data.draw(changes(conforming))
     assert_change_validated_as_whole(conforming, added, removed)
+
+
+def test_a_change_to_the_class_tree_is_validated_as_the_whole_store_would_be(conforming: ox.Store) -> None:
+    """sg:Person no longer an sg:Actor: every position of a person breaks, far from the change."""
+    person_is_actor = list(
+        conforming.quads_for_pattern(
+            ox.NamedNode("https://w3id.org/stancegraph/ns#Person"),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+            ox.NamedNode("https://w3id.org/stancegraph/ns#Actor"),
+            None,
+        )
+    )  # in every graph that holds the vocabulary
+    assert person_is_actor
+    assert_change_validated_as_whole(conforming, [], person_is_actor)
+    assert not validate_change(conforming, [], person_is_actor).conforms
+
+
+def test_a_triple_removed_from_one_graph_but_kept_in_another_is_still_there(conforming: ox.Store) -> None:
+    label = next(
+        conforming.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None)
+    )
+    elsewhere = ox.Quad(label.subject, label.predicate, label.object, GRAPHS[1])
+    store = _after(conforming, [elsewhere], [])
+    assert validate_change(store, [], [label]).conforms
+    assert not validate_change(store, [], [label, elsewhere]).conforms
