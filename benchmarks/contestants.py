@@ -100,6 +100,7 @@ def _require_stancegraph_serve() -> None:
 def _oxigraph(workdir: Path, port: int) -> tuple[list[str], Server]:
     location = workdir / OXIGRAPH_STORE
     command = ["oxigraph", "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    command.append("--union-default-graph")  # as stancegraph reads its graphs per source
     return command, Server("oxigraph serve", f"http://127.0.0.1:{port}/query")
 
 
@@ -150,7 +151,7 @@ def _rdflib_endpoint(workdir: Path, port: int) -> tuple[list[str], Server]:
         "127.0.0.1",
         "--port",
         str(port),
-        str(workdir / "data.nt"),
+        str(workdir / "data.nq"),
     ]
     # rdflib-endpoint answers SPARQL at the root, not at /sparql
     return command, Server("rdflib-endpoint", f"http://127.0.0.1:{port}/")

@@ -46,13 +46,13 @@ Counter = Callable[[], int]
 
 def _memory_bulk(data: Path, _workdir: Path) -> Counter:
     store = ox.Store()
-    store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(path=data, format=ox.RdfFormat.N_QUADS)
     return lambda: len(store)
 
 
 def _disk_bulk(data: Path, workdir: Path) -> Counter:
     store = ox.Store(str(workdir / PYOXIGRAPH_STORE))
-    store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES)
+    store.bulk_load(path=data, format=ox.RdfFormat.N_QUADS)
     return lambda: len(store)
 
 

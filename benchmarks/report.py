@@ -195,7 +195,7 @@ def _growth(r: StreamResult | None) -> str:
 def format_streams(results: list[StreamResult], rows: int) -> str:
     """The streamed rows: first byte, total, size, and the server's memory growth, cold and warm."""
     title = (
-        f"streamed rows (SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {rows:,}, JSON, uncompressed; streamed twice:"
+        f"streamed rows (SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {rows:,}, JSON, uncompressed; streamed twice:"
         " first byte, total, size and rows are the first (cold) stream's, growth is each stream's;"
         " memory of the server's process tree: PSS before the cold stream (shared pages counted once),"
         " growth as RSS sampled every 10 ms (what a stream adds is private to a process, where RSS and"

@@ -36,7 +36,7 @@ TRUNCATED_HEADER = "Stancegraph-Truncated"  # api.limits.TRUNCATED: the answer w
 
 
 def stream_query(rows: int) -> str:
-    return f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {rows}"
+    return f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {rows}"
 
 
 @dataclass
