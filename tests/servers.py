@@ -78,6 +78,8 @@ def oxigraph_server(workdir: Path) -> Iterator[str]:
 
 #: The graph the bundled data is loaded into on Virtuoso, which keeps graphs of its own beside it.
 BUNDLED_GRAPH = "https://w3id.org/stancegraph/graph/bundled"
+#: The same data again, split line by line over two graphs, as data kept one graph per source is.
+PART_GRAPHS = ("https://w3id.org/stancegraph/graph/part-1", "https://w3id.org/stancegraph/graph/part-2")
 
 VIRTUOSO_INI = """\
 [Database]
@@ -185,9 +187,16 @@ def virtuoso_server(workdir: Path, *, buffers: int = 10_000) -> Iterator[Virtuos
 
 @contextlib.contextmanager
 def virtuoso_with_bundled_data(workdir: Path) -> Iterator[str]:
-    """Virtuoso holding the bundled data in :data:`BUNDLED_GRAPH`; yields its query URL."""
+    """Virtuoso holding the bundled data in :data:`BUNDLED_GRAPH`, and again over :data:`PART_GRAPHS`;
+    yields its query URL."""
     with virtuoso_server(workdir) as virtuoso:
-        virtuoso.load(bundled_ntriples(workdir), BUNDLED_GRAPH)
+        data = bundled_ntriples(workdir)
+        virtuoso.load(data, BUNDLED_GRAPH)
+        lines = data.read_bytes().splitlines(keepends=True)
+        for index, graph in enumerate(PART_GRAPHS):
+            part = workdir / f"part-{index + 1}.nt"
+            part.write_bytes(b"".join(lines[index :: len(PART_GRAPHS)]))
+            virtuoso.load(part, graph)
         yield virtuoso.url
 
 

@@ -30,6 +30,7 @@ from stancegraph.api.limits import ROW_LIMIT, TRUNCATED
 from stancegraph.api.settings import Settings
 from tests.competency_questions import CompetencyQuestion, competency_questions
 from tests.conftest import REMOTE_BACKENDS
+from tests.servers import PART_GRAPHS
 
 SPEC: dict[str, Any] = create_app(Settings()).openapi()
 #: Every GET route of the JSON API, e.g. ``/api/actors/{id}``.
@@ -403,3 +404,17 @@ def test_only_the_server_that_owns_its_data_caches_answers(servers: Servers) -> 
     assert "etag" in local.headers
     assert "etag" not in remote.headers
     assert local.json() == remote.json()
+
+
+def test_data_over_several_graphs_answers_as_one(
+    serve: Callable[..., str], local_url: str, virtuoso_endpoint: str
+) -> None:
+    """--graph, repeated: the data kept one graph per source reads as the whole, and only the data does
+    (Virtuoso's default graph, without --graph, counts its own system graphs too)."""
+    split = serve(endpoint=virtuoso_endpoint, graphs=PART_GRAPHS)
+    unscoped = serve(endpoint=virtuoso_endpoint)
+    with httpx.Client(timeout=60) as client:
+        local = client.get(f"{local_url}/api/stats").json()
+        for path in ["/api/stats", "/api/actors?limit=100", "/api/contested", "/api/graph"]:
+            assert client.get(f"{split}{path}").json() == client.get(f"{local_url}{path}").json(), path
+        assert client.get(f"{unscoped}/api/stats").json()["triples"] > local["triples"]
