@@ -32,7 +32,12 @@ import httpx
 from stancegraph.api.execution import Answer, Executor
 from stancegraph.api.negotiation import GRAPHS, SOLUTIONS, Format
 from stancegraph.api.transcoding import LoopReader, ReadFailure, cut, transcode
-from stancegraph.graph.errors import EndpointError, EndpointRefusedError, EndpointTimeoutError
+from stancegraph.graph.errors import (
+    EndpointError,
+    EndpointRefusedError,
+    EndpointTimeoutError,
+    QuerySyntaxError,
+)
 from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
 from stancegraph.graph.query_shape import names_dataset, result_kind
 from stancegraph.graph.store import dataset_parameters
@@ -73,13 +78,13 @@ class ProxyExecutor(Executor):
         if isinstance(error, httpx.HTTPError):
             return EndpointError(f"cannot reach {self.endpoint}: {error}", endpoint=self.endpoint)
         return EndpointError(
-            f"{self.endpoint} sent an answer that does not parse: {error}",
-            endpoint=self.endpoint,
-            remote_message=None,
+            f"{self.endpoint} sent an answer that does not parse: {error}", endpoint=self.endpoint
         )
 
     async def execute(self, job: QueryJob) -> Answer:
-        kind = result_kind(job.query) or "select"  # not a query: the endpoint says what it is
+        kind = result_kind(job.query)
+        if kind is None:  # an update sent as a query, say: some engines would run it
+            raise QuerySyntaxError("expected a query: SELECT, CONSTRUCT, ASK or DESCRIBE after the prologue")
         wanted = (
             GRAPHS.by_attribute(job.graph_format)
             if kind == "graph"

@@ -135,3 +135,15 @@ def test_an_endpoint_that_answers_wrongly_is_a_problem_naming_it(
     said = MISBEHAVIOURS[misbehaviour][2].decode()
     if said.startswith("Virtuoso"):
         assert problem["endpoint_message"] == said
+
+
+def test_an_update_sent_as_a_query_never_reaches_the_endpoint(
+    serve: Callable[..., str], misbehaving_endpoint: str
+) -> None:
+    """Some engines run an update given as ``query=``; the relay sends only query forms on."""
+    url = serve(endpoint=f"{misbehaving_endpoint}/failing")
+    response = httpx.get(
+        f"{url}/sparql", params={"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["type"].endswith("/query-syntax") and "endpoint" not in response.json()
