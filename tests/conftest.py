@@ -14,7 +14,13 @@ from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from stancegraph.graph.loading import bundled_files, bundled_store, load_files
 from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
-from tests.servers import BUNDLED_GRAPH, oxigraph_server, virtuoso_programs, virtuoso_with_bundled_data
+from tests.servers import (
+    BUNDLED_GRAPH,
+    PART_GRAPHS,
+    oxigraph_server,
+    virtuoso_programs,
+    virtuoso_with_bundled_data,
+)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +56,16 @@ def virtuoso_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     if virtuoso_programs() is None:
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
     with virtuoso_with_bundled_data(tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def virtuoso_split_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The query URL of a Virtuoso of its own, holding the bundled data split over
+    :data:`tests.servers.PART_GRAPHS` (skipped where Virtuoso is not installed)."""
+    if virtuoso_programs() is None:
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
+    with virtuoso_with_bundled_data(tmp_path_factory.mktemp("virtuoso-split"), PART_GRAPHS) as url:
         yield url
 
 

@@ -27,10 +27,11 @@ import pytest
 
 from stancegraph.api.app import create_app
 from stancegraph.api.limits import ROW_LIMIT, TRUNCATED
+from stancegraph.api.negotiation import SOLUTIONS
 from stancegraph.api.settings import Settings
 from tests.competency_questions import CompetencyQuestion, competency_questions
 from tests.conftest import REMOTE_BACKENDS
-from tests.servers import PART_GRAPHS
+from tests.servers import BUNDLED_GRAPH, PART_GRAPHS
 
 SPEC: dict[str, Any] = create_app(Settings()).openapi()
 #: Every GET route of the JSON API, e.g. ``/api/actors/{id}``.
@@ -407,14 +408,34 @@ def test_only_the_server_that_owns_its_data_caches_answers(servers: Servers) -> 
 
 
 def test_data_over_several_graphs_answers_as_one(
-    serve: Callable[..., str], local_url: str, virtuoso_endpoint: str
+    serve: Callable[..., str], local_url: str, virtuoso_split_endpoint: str
 ) -> None:
     """--graph, repeated: the data kept one graph per source reads as the whole, and only the data does
     (Virtuoso's default graph, without --graph, counts its own system graphs too)."""
-    split = serve(endpoint=virtuoso_endpoint, graphs=PART_GRAPHS)
-    unscoped = serve(endpoint=virtuoso_endpoint)
+    split = serve(endpoint=virtuoso_split_endpoint, graphs=PART_GRAPHS)
+    unscoped = serve(endpoint=virtuoso_split_endpoint)
     with httpx.Client(timeout=60) as client:
         local = client.get(f"{local_url}/api/stats").json()
-        for path in ["/api/stats", "/api/actors?limit=100", "/api/contested", "/api/graph"]:
+        for path in ["/api/stats", "/api/actors?limit=100", "/api/documents", "/api/contested", "/api/graph"]:
             assert client.get(f"{split}{path}").json() == client.get(f"{local_url}{path}").json(), path
         assert client.get(f"{unscoped}/api/stats").json()["triples"] > local["triples"]
+
+
+@pytest.mark.parametrize("engine", REMOTE_BACKENDS)
+@pytest.mark.parametrize("accept", ["text/tab-separated-values", "application/sparql-results+xml"])
+def test_without_a_row_limit_a_relayed_answer_streams(
+    serve: Callable[..., str], request: pytest.FixtureRequest, engine: str, accept: str
+) -> None:
+    """No row limit: the endpoint's answer streams through, rewritten (TSV) or as it came (XML)."""
+    endpoint = request.getfixturevalue(f"{engine}_endpoint")
+    graphs = (BUNDLED_GRAPH,) if engine == "virtuoso" else ()
+    url = serve(endpoint=endpoint, graphs=graphs, max_result_rows=0)
+    query = "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y } LIMIT 60000"
+    with httpx.stream(
+        "GET", f"{url}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=120
+    ) as response:
+        assert response.status_code == 200
+        assert "content-length" not in response.headers and TRUNCATED not in response.headers
+        body = b"".join(response.iter_bytes())
+    solutions = ox.parse_query_results(body, format=SOLUTIONS.media_types[accept].format)  # type: ignore[arg-type]
+    assert sum(1 for _ in solutions) == 60000  # type: ignore[union-attr]
