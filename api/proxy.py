@@ -39,7 +39,7 @@ from stancegraph.graph.errors import (
     QuerySyntaxError,
 )
 from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
-from stancegraph.graph.query_shape import names_dataset, result_kind
+from stancegraph.graph.query_shape import is_update, names_dataset, result_kind
 from stancegraph.graph.store import dataset_parameters
 
 #: What the endpoint is asked for, by kind of result, in order of preference.
@@ -82,9 +82,9 @@ class ProxyExecutor(Executor):
         )
 
     async def execute(self, job: QueryJob) -> Answer:
-        kind = result_kind(job.query)
-        if kind is None:  # an update sent as a query, say: some engines would run it
-            raise QuerySyntaxError("expected a query: SELECT, CONSTRUCT, ASK or DESCRIBE after the prologue")
+        if is_update(job.query):  # some engines run an update sent as a query
+            raise QuerySyntaxError("expected a query, not an update: send updates to the endpoint itself")
+        kind = result_kind(job.query) or "select"  # not a query form: the endpoint says what is wrong
         wanted = (
             GRAPHS.by_attribute(job.graph_format)
             if kind == "graph"

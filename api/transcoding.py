@@ -193,7 +193,7 @@ def transcode(
             writer.put(None)
         except _Gone:
             return
-        except (ReadFailure, SyntaxError, OSError) as error:
+        except Exception as error:  # whatever it was, the reader must hear of it, or it waits for ever
             try:
                 writer.put(failure(error))
             except _Gone:

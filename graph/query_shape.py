@@ -15,6 +15,17 @@ from stancegraph.graph.sparql_lexer import tokens
 
 #: The query forms, by the kind of result each gives.
 KINDS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+#: The words an update's operations start with.
+UPDATES = {"INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
+
+
+def _first_word(query: str) -> str | None:
+    """The first keyword after the prologue (``BASE`` and ``PREFIX`` declarations), upper-cased."""
+    for token in tokens(query):
+        if token.is_keyword("PREFIX", "BASE") or token.kind == "iri" or token.text.endswith(":"):
+            continue
+        return token.text.upper() if token.kind == "word" else None
+    return None
 
 
 def result_kind(query: str) -> str | None:
@@ -22,14 +33,19 @@ def result_kind(query: str) -> str | None:
 
     >>> result_kind("PREFIX ex: <http://e/> BASE <http://b/> construct { ?s ex:p ?o } WHERE { ?s ex:q ?o }")
     'graph'
-    >>> result_kind("# ASK {}\\nSELECT * {}"), result_kind("INSERT DATA {}")
+    >>> result_kind("# ASK {}\\nSELECT * {}"), result_kind("SELEC *")
     ('select', None)
     """
-    for token in tokens(query):
-        if token.is_keyword("PREFIX", "BASE") or token.kind == "iri" or token.text.endswith(":"):
-            continue
-        return KINDS.get(token.text.upper()) if token.kind == "word" else None
-    return None
+    return KINDS.get(_first_word(query) or "")
+
+
+def is_update(query: str) -> bool:
+    """Whether the text is a SPARQL update (some engines run one sent as a query).
+
+    >>> is_update("PREFIX ex: <http://e/> insert data { ex:a ex:b ex:c }"), is_update("SELECT * {}")
+    (True, False)
+    """
+    return _first_word(query) in UPDATES
 
 
 def names_dataset(query: str) -> bool:

@@ -360,10 +360,7 @@ def test_competency_questions_answer_alike(servers: Servers, question: Competenc
 
 
 def test_an_answer_over_the_row_limit_is_cut_alike(servers: Servers) -> None:
-    probe = servers.client.get(
-        f"{servers.local}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}
-    )
-    limit = int(probe.headers[ROW_LIMIT])
+    limit = Settings().max_result_rows  # the local server's (a probe's header may come from the cache)
     query = f"SELECT ?a ?b WHERE {{ ?a ?p ?x . ?b ?q ?y }} LIMIT {limit + 5}"
     request = (
         "GET",
