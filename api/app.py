@@ -87,9 +87,9 @@ def open_backend(settings: Settings, cleanup: ExitStack) -> tuple[Store, Executo
     with ``query_executor="threads"``, by threads of this process, unbounded.
     """
     if settings.endpoint:
-        return RemoteStore(settings.endpoint, timeout=settings.endpoint_timeout), ProxyExecutor(
-            settings.endpoint, timeout=settings.endpoint_timeout
-        )
+        return RemoteStore(
+            settings.endpoint, timeout=settings.endpoint_timeout, graphs=settings.graphs
+        ), ProxyExecutor(settings.endpoint, timeout=settings.endpoint_timeout, graphs=settings.graphs)
     if settings.store is not None and not settings.store.is_dir():
         raise StoreError(f"{settings.store}: no store directory here")
     if settings.query_executor == "threads":

@@ -123,6 +123,7 @@ class CachingMiddleware:
                 (b"vary", b"Accept, Accept-Encoding"),
                 (b"x-cache", b"hit"),
                 *([(b"content-encoding", cached.encoding.encode())] if cached.encoding else []),
+                *cached.headers,
                 *validators,
             ]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -209,7 +210,8 @@ class CachingMiddleware:
             next((v.decode("latin-1") for k, v in reply.headers if k.lower() == name), "")
             for name in (b"content-type", b"content-encoding")
         )
-        self.cache.put(entry.key, CachedAnswer(media_type, reply.body, encoding), version=entry.version)
+        own = tuple((k, v) for k, v in reply.headers if k.lower().startswith(b"stancegraph-"))
+        self.cache.put(entry.key, CachedAnswer(media_type, reply.body, encoding, own), version=entry.version)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from stancegraph.graph.curation import CurationError
 from stancegraph.graph.datasets import DatasetConflictError
 from stancegraph.graph.errors import (
     EndpointError,
+    EndpointRefusedError,
     EndpointTimeoutError,
     NotFoundError,
     QuerySyntaxError,
@@ -58,7 +59,7 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": http.HTTPStatus(status).phrase}
-    for status in (400, 404, 406, 422, 500, 503, 504)
+    for status in (400, 404, 406, 422, 500, 502, 503, 504)
 }
 
 
@@ -130,9 +131,16 @@ _POSITION = re.compile(r"\b(\d+):(\d+)\b|\bline (\d+) column (\d+)\b")  # SPARQL
 def _domain_extensions(error: StancegraphError) -> dict[str, Any]:
     if isinstance(error, NotFoundError):
         return {"id": error.identifier, "kind": error.kind}
-    if isinstance(error, QuerySyntaxError | RdfSyntaxError) and (match := _POSITION.search(str(error))):
+    remote: dict[str, Any] = {}
+    if isinstance(error, EndpointError | EndpointRefusedError) and error.endpoint:
+        remote = {"endpoint": error.endpoint, "endpoint_message": error.remote_message}
+    # a position is looked for in the parser's own words: an endpoint's URL has a port (127.0.0.1:8890)
+    said = error.remote_message if isinstance(error, EndpointRefusedError) else str(error)
+    if isinstance(error, QuerySyntaxError | RdfSyntaxError) and (match := _POSITION.search(said)):
         line, column = (group for group in match.groups() if group is not None)
-        return {"line": int(line), "column": int(column)}
+        return {**remote, "line": int(line), "column": int(column)}
+    if remote:
+        return remote
     if isinstance(error, ShapeViolationError) and isinstance(error.report, ValidationReport):
         return {"violations": [dataclasses.asdict(v) for v in error.report.violations]}
     if isinstance(error, CurationError):

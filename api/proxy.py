@@ -1,150 +1,193 @@
 """``/sparql`` in front of another SPARQL endpoint: the same protocol, relayed.
 
-The job's formats become the ``Accept`` header sent on, the endpoint's
-``Content-Type`` says which kind of result came back, and its bytes stream
-through untouched. An endpoint that is down answers 502, one that is slow 504.
+The endpoint is asked only for the formats engines write most faithfully, and
+only those for the query's form (:mod:`graph.query_shape` tells it; a mixed
+``Accept`` list confuses Virtuoso): SPARQL results XML, then JSON, for SELECT
+and ASK (Virtuoso's JSON writes ``false`` as ``"0"^^xsd:boolean``, its TSV
+quotes variable names); N-Triples, then RDF/XML, for graphs (its Turtle writes
+decimals as integers). An answer the endpoint wrote in the client's format
+goes out byte for byte; any other is parsed and written in the client's format
+(:mod:`api.transcoding`).
 
-With a row limit, the answer is asked for in line formats (SPARQL TSV,
-N-Triples), read one row past the limit and no further, then written in the
-client's format, cut and marked as a local answer would be: the endpoint's
-own limits are its business, ours hold whichever engine answers.
+With a row limit, the answer is read one row past the limit and no further,
+then cut and marked as a local answer would be: the endpoint's own limits are
+its business, ours hold whichever engine answers. With the data in named
+graphs (``Settings.graphs``), a query that names no dataset of its own sees
+only those graphs.
+
+Whatever the endpoint does wrong is a problem document naming it: down 502,
+slow 504, a query it refuses 400 in its own words, an error status, an
+unexpected content type or an answer that does not parse 502.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from io import BytesIO
+import json
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pyoxigraph as ox
 
 from stancegraph.api.execution import Answer, Executor
 from stancegraph.api.negotiation import GRAPHS, SOLUTIONS, Format
-from stancegraph.graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError
+from stancegraph.api.transcoding import LoopReader, ReadFailure, cut, transcode
+from stancegraph.graph.errors import (
+    EndpointError,
+    EndpointRefusedError,
+    EndpointTimeoutError,
+    QuerySyntaxError,
+)
 from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
+from stancegraph.graph.query_shape import is_update, names_dataset, result_kind
+from stancegraph.graph.store import dataset_parameters
+
+#: What the endpoint is asked for, by kind of result, in order of preference.
+EXCHANGE: dict[str, tuple[Format, ...]] = {
+    "select": (
+        SOLUTIONS.media_types["application/sparql-results+xml"],
+        SOLUTIONS.media_types["application/sparql-results+json"],
+    ),
+    "graph": (GRAPHS.media_types["application/n-triples"], GRAPHS.media_types["application/rdf+xml"]),
+}
+EXCHANGE["ask"] = EXCHANGE["select"]
+#: At most this many relayed answers are converted at once (each holds a thread while it streams).
+CONVERTING = 32
 
 
 class ProxyExecutor(Executor):
     """Relays jobs to a remote SPARQL 1.1 endpoint with POST (form-encoded)."""
 
-    def __init__(self, endpoint: str, *, timeout: float) -> None:
+    def __init__(self, endpoint: str, *, timeout: float, graphs: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self._dataset = dataset_parameters(graphs)
         self._client = httpx.AsyncClient(timeout=timeout)
+        self._threads = ThreadPoolExecutor(max_workers=CONVERTING, thread_name_prefix="relay")
 
-    def _failure(self, error: httpx.HTTPError) -> EndpointError:
+    def failure(self, error: BaseException) -> EndpointError:
+        """The domain error for a failed exchange with the endpoint (an HTTP error, or bytes that do not parse)."""
+        if isinstance(error, ReadFailure):
+            error = error.cause
+        if isinstance(error, EndpointError):
+            return error
         if isinstance(error, httpx.TimeoutException):
-            return EndpointTimeoutError(f"{self.endpoint} did not answer within {self.timeout:g} s")
-        return EndpointError(f"cannot reach {self.endpoint}: {error}")
+            return EndpointTimeoutError(
+                f"{self.endpoint} did not answer within {self.timeout:g} s", endpoint=self.endpoint
+            )
+        if isinstance(error, httpx.HTTPError):
+            return EndpointError(f"cannot reach {self.endpoint}: {error}", endpoint=self.endpoint)
+        return EndpointError(
+            f"{self.endpoint} sent an answer that does not parse: {error}", endpoint=self.endpoint
+        )
 
     async def execute(self, job: QueryJob) -> Answer:
         if job.dump_format is not None:
             raise NotAcceptableError(f"this server relays to {self.endpoint}: ask it for the whole dataset")
-        solutions, graphs = (
-            SOLUTIONS.by_attribute(job.solutions_format),
-            GRAPHS.by_attribute(job.graph_format),
+        if is_update(job.query):  # some engines run an update sent as a query
+            raise QuerySyntaxError("expected a query, not an update: send updates to the endpoint itself")
+        kind = result_kind(job.query) or "select"  # not a query form: the endpoint says what is wrong
+        wanted = (
+            GRAPHS.by_attribute(job.graph_format)
+            if kind == "graph"
+            else SOLUTIONS.by_attribute(job.solutions_format)
         )
-        if job.max_rows is not None:
-            return await self._cut(job, solutions, graphs)
-        response, kind = await self._send(job, solutions, graphs)
-        return Answer(kind=kind, chunks=self._relay(response))
+        if wanted is None:
+            raise NotAcceptableError(f"no acceptable format for a {kind} result")  # as the local store says
+        response, sent = await self._send(job, kind)
+        if job.max_rows is None and sent == wanted and kind != "ask":
+            return Answer(kind=kind, chunks=self._relay(response))
+        loop = asyncio.get_running_loop()
+        reader = LoopReader(self._relay(response), loop, keep=sent == wanted)
+        if job.max_rows is None and kind != "ask":  # an ASK is read whole: it may come as a table
+            chunks = transcode(reader, kind, sent, wanted, threads=self._threads, failure=self.failure)
+            return Answer(kind=kind, chunks=_closing(chunks, response))
+        try:
+            rows = job.max_rows or 1
+            answer = await loop.run_in_executor(self._threads, cut, reader, kind, sent, wanted, rows)
+        except (ReadFailure, SyntaxError, OSError) as error:
+            raise self.failure(error) from None
+        finally:
+            await response.aclose()
+        return Answer(kind=answer.kind, chunks=_once(answer.body), truncated=answer.truncated)
 
-    async def _send(
-        self, job: QueryJob, solutions: Format | None, graphs: Format | None
-    ) -> tuple[httpx.Response, str]:
-        """POST the job; the streaming response and the kind of result it holds."""
-        accept = ", ".join(f.media_type for f in (solutions, graphs) if f is not None)
+    async def _send(self, job: QueryJob, kind: str) -> tuple[httpx.Response, Format]:
+        """POST the job, asking for the formats for ``kind``; the streaming response, once its status is
+        checked, and the format it is in."""
+        formats = EXCHANGE[kind]
+        accept = ", ".join(f"{f.media_type};q={1 - index / 10:g}" for index, f in enumerate(formats))
         form: dict[str, str | list[str]] = {"query": job.query}
-        if job.default_graph:
-            form["default-graph-uri"] = list(job.default_graph)
-        if job.named_graphs:
-            form["named-graph-uri"] = list(job.named_graphs)
+        if job.default_graph or job.named_graphs:
+            form["default-graph-uri"] = list(job.default_graph or ())
+            form["named-graph-uri"] = list(job.named_graphs or ())
+        elif not names_dataset(job.query):
+            form.update(self._dataset)
         request = self._client.build_request("POST", self.endpoint, data=form, headers={"Accept": accept})
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as error:
-            raise self._failure(error) from None
+            raise self.failure(error) from None
         try:
-            return response, await self._kind(response, solutions, graphs)
+            return response, await self._check(response, kind)
         except BaseException:
             await response.aclose()
             raise
 
-    async def _cut(self, job: QueryJob, solutions: Format | None, graphs: Format | None) -> Answer:
-        """The first ``job.max_rows`` rows, read as lines and written in the client's format."""
-        assert job.max_rows is not None
-        lines = [
-            LINE_FORMATS["select"] if solutions is not None else None,
-            LINE_FORMATS["graph"] if graphs is not None else None,
-        ]
-        try:
-            response, kind = await self._send(job, *lines)
-        except NotAcceptableError:  # the line format stood in for the client's: name the client's
-            asked = ", ".join(f.media_type for f in (solutions, graphs) if f is not None)
-            raise NotAcceptableError(f"{self.endpoint} cannot answer this query as {asked}") from None
-        head = 1 if kind == "select" else 0  # TSV starts with the variables
-        kept: list[bytes] = []
-        truncated = False
-        try:
-            async for line in response.aiter_lines():
-                if len(kept) - head == job.max_rows:
-                    truncated = bool(line.strip())
-                    break
-                kept.append(line.encode())
-        except httpx.HTTPError as error:
-            raise self._failure(error) from None
-        finally:
-            await response.aclose()
-        wanted = solutions if kind == "select" else graphs
-        assert wanted is not None
-        kind, body = await asyncio.to_thread(_rewrite, b"\n".join(kept) + b"\n", kind, wanted)
-        return Answer(kind=kind, chunks=_once(body), truncated=truncated)
-
-    async def _kind(self, response: httpx.Response, solutions: Format | None, graphs: Format | None) -> str:
-        """Which kind of result the endpoint sent, after checking it is a format we asked for."""
-        asked = ", ".join(f.media_type for f in (solutions, graphs) if f is not None)
+    async def _check(self, response: httpx.Response, kind: str) -> Format:
+        """The format of the answer; the domain error for an error status or a content type not asked for."""
         if response.status_code >= 300:
-            text = (await response.aread()).decode("utf-8", errors="replace").strip()
+            try:
+                said = _message((await response.aread()).decode("utf-8", errors="replace"))
+            except httpx.HTTPError as error:
+                raise self.failure(error) from None
             if response.status_code == 400:
-                raise QuerySyntaxError(text[:2000] or f"{self.endpoint} rejected the query")
-            if response.status_code == 406:
-                raise NotAcceptableError(f"{self.endpoint} cannot answer this query as {asked}")
-            raise EndpointError(f"{self.endpoint} answered {response.status_code}: {text[:300]}")
+                raise EndpointRefusedError(self.endpoint, said or "(no message)")
+            raise EndpointError(
+                f"{self.endpoint} answered {response.status_code}: {said[:300]}",
+                endpoint=self.endpoint,
+                remote_message=said,
+            )
         content_type = response.headers.get("content-type", "")
-        if solutions is not None and SOLUTIONS.format_for(content_type) == solutions:
-            return "select"
-        if graphs is not None and GRAPHS.format_for(content_type) == graphs:
-            return "graph"
-        raise EndpointError(f"{self.endpoint} answered with {content_type!r} when asked for {asked}")
+        sent = (GRAPHS if kind == "graph" else SOLUTIONS).format_for(content_type)
+        if sent in EXCHANGE[kind]:
+            return sent
+        asked = ", ".join(f.media_type for f in EXCHANGE[kind])
+        raise EndpointError(
+            f"{self.endpoint} answered with {content_type or 'no content type'!r} when asked for {asked}",
+            endpoint=self.endpoint,
+        )
 
     async def _relay(self, response: httpx.Response) -> AsyncIterator[bytes]:
         try:
             async for chunk in response.aiter_bytes():
                 yield chunk
         except httpx.HTTPError as error:
-            raise self._failure(error) from None
+            raise self.failure(error) from None
         finally:
             await response.aclose()
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
 
-LINE_FORMATS = {"select": SOLUTIONS.named("tsv"), "graph": GRAPHS.named("ntriples")}
+def _message(text: str) -> str:
+    """What an endpoint said in an error response: a problem document's ``detail``, else its text, shortened."""
+    text = text.strip()
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return text[:2000]
+    detail = document.get("detail") if isinstance(document, dict) else None
+    return str(detail)[:2000] if detail else text[:2000]
 
 
-def _rewrite(lines: bytes, kind: str, wanted: Format) -> tuple[str, bytes]:
-    """Rows in a line format (TSV or N-Triples), written in ``wanted``; and the kind (an ASK is told here)."""
-    output = BytesIO()
-    if kind == "graph":
-        triples = [quad.triple for quad in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
-        ox.serialize(triples, output, wanted.rdf_format)
-        return kind, output.getvalue()
-    result = ox.parse_query_results(lines, format=ox.QueryResultsFormat.TSV)
-    assert isinstance(wanted.format, ox.QueryResultsFormat)
-    result.serialize(output, wanted.format)
-    return ("ask" if isinstance(result, ox.QueryBoolean) else "select"), output.getvalue()
+async def _closing(chunks: AsyncIterator[bytes], response: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await response.aclose()
 
 
 async def _once(body: bytes) -> AsyncIterator[bytes]:

@@ -21,6 +21,8 @@ class CachedAnswer:
     media_type: str
     body: bytes
     encoding: str = ""  # the Content-Encoding the body is in ("" when not compressed)
+    #: the headers that describe this answer (``Stancegraph-Row-Limit``, ``Stancegraph-Truncated``)
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
 class ResultCache:

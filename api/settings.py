@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from stancegraph.graph.errors import StancegraphError
 
 #: How queries run: in worker processes that a deadline can kill, or (opt-in, no deadline) in threads.
@@ -26,6 +28,17 @@ class SettingsError(StancegraphError):
 def _origins(text: str) -> tuple[str, ...]:
     """A comma-separated list (origins, endpoint IRIs)."""
     return tuple(origin.strip() for origin in text.split(",") if origin.strip())
+
+
+def _iris(text: str) -> tuple[str, ...]:
+    """A comma-separated list of absolute IRIs (the data's graphs on an endpoint)."""
+    iris = _origins(text)
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise ValueError(f"{iri!r} is not an absolute IRI") from None
+    return iris
 
 
 def _positive_int(text: str) -> int:
@@ -72,6 +85,10 @@ class Settings:
     endpoint: str | None = field(default=None, metadata={"env": "ENDPOINT", "parse": str})
     cors_origins: tuple[str, ...] = field(default=("*",), metadata={"env": "CORS_ORIGINS", "parse": _origins})
     max_page_size: int = field(default=500, metadata={"env": "MAX_PAGE_SIZE", "parse": _positive_int})
+    # The graphs that hold the data on the endpoint (one, or one per source): every query the service
+    # sends sees their merge as its default graph and only them as named graphs. None: the endpoint's own
+    # default dataset, which on Virtuoso is every graph it holds, its system graphs included.
+    graphs: tuple[str, ...] = field(default=(), metadata={"env": "GRAPHS", "parse": _iris})
     endpoint_timeout: float = field(default=30.0, metadata={"env": "ENDPOINT_TIMEOUT", "parse": _seconds})
     query_workers: int = field(default=4, metadata={"env": "QUERY_WORKERS", "parse": _positive_int})
     query_timeout: float = field(default=10.0, metadata={"env": "QUERY_TIMEOUT", "parse": _seconds})
@@ -102,6 +119,12 @@ class Settings:
     def __post_init__(self) -> None:
         if self.store is not None and self.endpoint:
             raise SettingsError("give a store directory or an endpoint URL, not both")
+        if self.graphs and not self.endpoint:
+            raise SettingsError("graphs name where the data is on an endpoint: give the endpoint URL too")
+        try:
+            _iris(",".join(self.graphs))
+        except ValueError as error:
+            raise SettingsError(f"graphs: {error}") from None
         if self.query_executor not in EXECUTORS:
             raise SettingsError(f"query_executor must be one of {', '.join(EXECUTORS)}")
         if self.write_token is not None and len(self.write_token) < 16:

@@ -50,11 +50,34 @@ class NotFoundError(StancegraphError):
 
 
 class EndpointError(StancegraphError):
-    """A remote SPARQL endpoint that is down, slow or answers with an error."""
+    """A remote SPARQL endpoint that is down, slow, answers with an error, or sends what we cannot read.
+
+    ``endpoint`` names it and ``remote_message`` is what it said, if anything, so that the
+    problem document can carry both apart from our own sentence.
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str | None = None, remote_message: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.remote_message = remote_message
 
 
 class EndpointTimeoutError(EndpointError):
     """A remote SPARQL endpoint that did not answer in time (a gateway timeout, not a failure)."""
+
+
+class EndpointRefusedError(QuerySyntaxError):
+    """A client's query that the remote endpoint refused (a 400): a syntax error, or its dialect's limits.
+
+    The client can change the query, so it is the client's error (400), in the endpoint's words.
+    """
+
+    def __init__(self, endpoint: str, remote_message: str) -> None:
+        super().__init__(f"{endpoint} refused the query: {remote_message}")
+        self.endpoint = endpoint
+        self.remote_message = remote_message
 
 
 class StoreError(StancegraphError):

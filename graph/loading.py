@@ -155,12 +155,19 @@ def bundled_store() -> LocalStore:
     return LocalStore(store, "bundled data in memory")
 
 
-def open_store(*, path: Path | None = None, endpoint: str | None = None, read_only: bool = False) -> Store:
-    """The dataset: remote if ``endpoint`` is given, on disk if ``path`` is, else the bundled data in memory."""
+def open_store(
+    *,
+    path: Path | None = None,
+    endpoint: str | None = None,
+    graphs: Sequence[str] = (),
+    read_only: bool = False,
+) -> Store:
+    """The dataset: remote if ``endpoint`` is given (its data in ``graphs``, if named), on disk if ``path``
+    is, else the bundled data in memory."""
     if endpoint and path:
         raise StoreError("give a store path or an endpoint URL, not both")
     if endpoint:
-        return RemoteStore(endpoint)
+        return RemoteStore(endpoint, graphs=graphs)
     if path is not None:
         return open_disk_store(path, read_only=read_only)
     return bundled_store()

@@ -2,7 +2,8 @@
 
 * in memory, filled with the bundled data (the default; nothing to set up),
 * an on-disk Oxigraph directory (persistent; ``stancegraph load`` fills it),
-* a remote SPARQL 1.1 endpoint (Oxigraph server, Fuseki, QLever...).
+* a remote SPARQL 1.1 endpoint (Oxigraph server, Virtuoso, Fuseki, QLever...;
+  ``docs/scale-out-engines.md``).
 
 All three answer the same named queries through the same methods, so the API,
 the CLI and the analysis never need to know which one they talk to.
@@ -17,7 +18,7 @@ serve --union-default-graph`` does or a triple export loaded into one graph.)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import httpx
@@ -54,7 +55,7 @@ class Store(ABC):
 
     def ask(self, query: str) -> bool:
         """Run an ASK query."""
-        answer = self._execute(query, expect_graph=False)
+        answer = ask_answer(self._execute(query, expect_graph=False))
         if not isinstance(answer, ox.QueryBoolean):
             raise QuerySyntaxError("expected an ASK query")
         return bool(answer)
@@ -110,11 +111,45 @@ class Store(ABC):
         """Release files or connections."""
 
 
-def parse_answer(body: bytes, *, graph: bool) -> QueryResult:
-    """A serialised answer (SPARQL results JSON, or N-Triples for graphs) as pyoxigraph objects."""
+def parse_answer(
+    body: bytes, *, graph: bool, results: ox.QueryResultsFormat = ox.QueryResultsFormat.JSON
+) -> QueryResult:
+    """A serialised answer (SPARQL ``results``, or N-Triples for graphs) as pyoxigraph objects."""
     if graph:
         return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    return ox.parse_query_results(body, format=results)
+
+
+#: The one variable of an ASK answer that Virtuoso 7 writes as a table: one row for true, none for false.
+ASK_TABLE_VARIABLE = "__ASK_RETVAL"
+
+
+def ask_answer(result: QueryResult) -> QueryResult:
+    """An ASK answer as a boolean, also when the endpoint wrote it as a table (Virtuoso 7.2 does, in
+    every results format); any other result as it is.
+
+    >>> table = '?__ASK_RETVAL\\n"1"^^<http://www.w3.org/2001/XMLSchema#integer>\\n'
+    >>> ask_answer(ox.parse_query_results(table, format=ox.QueryResultsFormat.TSV))
+    <QueryBoolean true>
+    """
+    if not isinstance(result, ox.QuerySolutions) or [v.value for v in result.variables] != [
+        ASK_TABLE_VARIABLE
+    ]:
+        return result
+    holds = any(row[0] is not None and row[0].value not in ("0", "false") for row in result)
+    return ox.parse_query_results(
+        b'{"head":{},"boolean":%s}' % (b"true" if holds else b"false"), format=ox.QueryResultsFormat.JSON
+    )
+
+
+def dataset_parameters(graphs: Sequence[str]) -> dict[str, list[str]]:
+    """The SPARQL Protocol's dataset for data kept in ``graphs`` on an endpoint: their merge as the
+    default graph, and only them as named graphs (so ``GRAPH ?g`` finds no system graph either).
+
+    >>> dataset_parameters(["urn:g"])
+    {'default-graph-uri': ['urn:g'], 'named-graph-uri': ['urn:g']}
+    """
+    return {"default-graph-uri": list(graphs), "named-graph-uri": list(graphs)} if graphs else {}
 
 
 class LocalStore(Store):
@@ -155,28 +190,45 @@ class LocalStore(Store):
 
 
 class RemoteStore(Store):
-    """A SPARQL 1.1 Protocol endpoint, queried over HTTP with standard media types."""
+    """A SPARQL 1.1 Protocol endpoint, queried over HTTP with standard media types.
 
-    def __init__(self, endpoint: str, *, timeout: float = 30.0) -> None:
+    Answers are asked for in the formats engines write most faithfully: SPARQL
+    results XML (Virtuoso's JSON turns ``false`` into ``"0"^^xsd:boolean``) and
+    N-Triples (its Turtle writes decimals as integers). With ``graphs``, every
+    query sees only the graphs that hold the data, not the endpoint's others.
+    """
+
+    def __init__(self, endpoint: str, *, timeout: float = 30.0, graphs: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.description = f"SPARQL endpoint {endpoint}"
+        self._dataset = dataset_parameters(graphs)
         self._client = httpx.Client(timeout=timeout)
 
     def _execute(self, query: str, *, expect_graph: bool) -> QueryResult:
-        accept = "application/n-triples" if expect_graph else "application/sparql-results+json"
+        accept = "application/n-triples" if expect_graph else "application/sparql-results+xml"
+        form = {"query": query, **self._dataset}
         try:
-            response = self._client.post(self.endpoint, data={"query": query}, headers={"Accept": accept})
+            response = self._client.post(self.endpoint, data=form, headers={"Accept": accept})
         except httpx.TimeoutException:
-            raise EndpointTimeoutError(f"{self.endpoint} did not answer in time") from None
+            raise EndpointTimeoutError(
+                f"{self.endpoint} did not answer in time", endpoint=self.endpoint
+            ) from None
         except httpx.HTTPError as error:
-            raise EndpointError(f"cannot reach {self.endpoint}: {error}") from None
-        if response.status_code == 400:
-            raise QuerySyntaxError(response.text.strip() or "the endpoint rejected the query")
+            raise EndpointError(f"cannot reach {self.endpoint}: {error}", endpoint=self.endpoint) from None
         if response.status_code >= 300:
+            said = response.text.strip()[:2000]
             raise EndpointError(
-                f"{self.endpoint} answered {response.status_code}: {response.text.strip()[:300]}"
+                f"{self.endpoint} answered {response.status_code} to a query stancegraph sent: {said[:300]}",
+                endpoint=self.endpoint,
+                remote_message=said,
             )
-        return parse_answer(response.content, graph=expect_graph)
+        try:
+            return parse_answer(response.content, graph=expect_graph, results=ox.QueryResultsFormat.XML)
+        except SyntaxError as error:
+            raise EndpointError(
+                f"{self.endpoint} sent an answer that does not parse as {accept}: {error}",
+                endpoint=self.endpoint,
+            ) from None
 
     def close(self) -> None:
         self._client.close()

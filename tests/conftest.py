@@ -14,7 +14,13 @@ from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from stancegraph.graph.loading import bundled_files, bundled_store, load_files
 from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
-from tests.servers import oxigraph_server
+from tests.servers import (
+    BUNDLED_GRAPH,
+    PART_GRAPHS,
+    oxigraph_server,
+    virtuoso_programs,
+    virtuoso_with_bundled_data,
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +42,34 @@ def remote_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session", params=["memory", "disk", "remote"])
+@pytest.fixture(scope="session")
+def virtuoso_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The query URL of a Virtuoso holding the bundled data in :data:`tests.servers.BUNDLED_GRAPH`,
+    beside its own system graphs.
+
+    `.ci/run` starts one and sets STANCEGRAPH_TEST_VIRTUOSO; without it, the tests start their own, or
+    skip where Virtuoso is not installed.
+    """
+    if endpoint := os.environ.get("STANCEGRAPH_TEST_VIRTUOSO"):
+        yield endpoint
+        return
+    if virtuoso_programs() is None:
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
+    with virtuoso_with_bundled_data(tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def virtuoso_split_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The query URL of a Virtuoso of its own, holding the bundled data split over
+    :data:`tests.servers.PART_GRAPHS` (skipped where Virtuoso is not installed)."""
+    if virtuoso_programs() is None:
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
+    with virtuoso_with_bundled_data(tmp_path_factory.mktemp("virtuoso-split"), PART_GRAPHS) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=["memory", "disk", "remote", "virtuoso"])
 def any_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The bundled data behind each kind of store: the same questions must get the same answers."""
     if request.param == "memory":
@@ -47,10 +80,14 @@ def any_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         load_files(store, bundled_files())
         yield store
         store.close()
-    else:
+    elif request.param == "remote":
         remote = RemoteStore(request.getfixturevalue("remote_endpoint"))
         yield remote
         remote.close()
+    else:
+        virtuoso = RemoteStore(request.getfixturevalue("virtuoso_endpoint"), graphs=[BUNDLED_GRAPH])
+        yield virtuoso
+        virtuoso.close()
 
 
 @pytest.fixture(scope="session")
@@ -74,15 +111,18 @@ def serve() -> Iterator[Callable[..., str]]:
 
 #: The backends the service can read from: "local" is the bundled data, queried by the service's worker pool;
 #: "remote" is ``Settings(endpoint=...)`` in front of :func:`remote_endpoint` (RemoteStore for /api,
-#: ProxyExecutor for /sparql). Both hold the same data and must give the same answers.
-BACKENDS = ("local", "remote")
+#: ProxyExecutor for /sparql), "virtuoso" the same in front of :func:`virtuoso_endpoint`, with the data's
+#: graph named (``Settings(graphs=...)``). All hold the same data and must give the same answers.
+BACKENDS = ("local", "remote", "virtuoso")
+#: The backends that relay to another engine.
+REMOTE_BACKENDS = ("remote", "virtuoso")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "backends(*names): run the tests of this module that use `server_url`/`http` once per backend "
-        "('local', 'remote'); without it, they run on the local backend only",
+        "('local', 'remote', 'virtuoso'); without it, they run on the local backend only",
     )
 
 
@@ -112,6 +152,12 @@ def local_url(serve: Callable[..., str]) -> str:
 def remote_url(serve: Callable[..., str], remote_endpoint: str) -> str:
     """The service in front of :func:`remote_endpoint`, always (``Settings(endpoint=...)``)."""
     return serve(endpoint=remote_endpoint)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_url(serve: Callable[..., str], virtuoso_endpoint: str) -> str:
+    """The service in front of :func:`virtuoso_endpoint`, seeing only the data's graph."""
+    return serve(endpoint=virtuoso_endpoint, graphs=(BUNDLED_GRAPH,))
 
 
 @pytest.fixture(scope="module")

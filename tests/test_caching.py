@@ -63,6 +63,16 @@ def test_a_repeated_query_is_answered_from_the_cache(server_url: str) -> None:
 SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?k { 1 2 3 4 5 } ?a ?b ?c . ?d ?e ?f }"
 
 
+def test_a_cut_answer_from_the_cache_still_says_it_was_cut(serve: Callable[..., str]) -> None:
+    """The row limit's headers describe the answer, so a hit carries them as the first answer did."""
+    url = serve(max_result_rows=5)
+    query = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    first, again = (httpx.get(f"{url}/sparql", params=query) for _ in range(2))
+    assert again.headers["x-cache"] == "hit"
+    for header in ("stancegraph-row-limit", "stancegraph-truncated"):
+        assert again.headers[header] == first.headers[header], header
+
+
 def _at_once(url: str, query: str, clients: int) -> list[httpx.Response]:
     with ThreadPoolExecutor(clients) as pool:
         return list(

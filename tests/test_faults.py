@@ -72,3 +72,78 @@ def test_writes_behind_an_endpoint_are_refused_not_relayed(
         timeout=10,
     )
     assert response.status_code == 403 and "send writes to that endpoint" in response.json()["detail"]
+
+
+#: What a misbehaving endpoint answers, by the path it is reached at: (status, content type, body).
+MISBEHAVIOURS = {
+    "/wrong-type": (200, "text/html", b"<html><body>a login page</body></html>"),
+    "/malformed": (200, "application/sparql-results+xml", b"<sparql><head><variable name='s'/></head><res"),
+    "/failing": (500, "text/plain", b"Virtuoso 42000 Error SR483: out of memory"),
+    "/refusing": (400, "text/plain", b"Virtuoso 37000 Error SP030: SPARQL compiler, line 1: syntax error"),
+}
+
+
+@pytest.fixture(scope="module")
+def misbehaving_endpoint() -> Iterator[str]:
+    """A loopback 'SPARQL endpoint' that answers every query wrongly, one way per path."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            status, media_type, body = MISBEHAVIOURS[self.path]
+            self.send_response(status)
+            self.send_header("Content-Type", media_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("misbehaviour", "path", "status"),
+    [
+        ("/wrong-type", "/sparql?query=SELECT%20*%20%7B%7D", 502),
+        ("/malformed", "/sparql?query=SELECT%20*%20%7B%7D", 502),
+        ("/malformed", "/api/stats", 502),
+        ("/failing", "/sparql?query=SELECT%20*%20%7B%7D", 502),
+        ("/failing", "/api/stats", 502),
+        ("/refusing", "/sparql?query=SELECT%20*%20%7B%7D", 400),  # the client's query: the client's error
+        ("/refusing", "/api/stats", 502),  # a query of ours: the endpoint's dialect, not the client's doing
+    ],
+)
+def test_an_endpoint_that_answers_wrongly_is_a_problem_naming_it(
+    serve: Callable[..., str], misbehaving_endpoint: str, misbehaviour: str, path: str, status: int
+) -> None:
+    endpoint = f"{misbehaving_endpoint}{misbehaviour}"
+    response = httpx.get(f"{serve(endpoint=endpoint)}{path}", timeout=10)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["endpoint"] == endpoint and endpoint in problem["detail"]
+    assert "Traceback" not in response.text
+    said = MISBEHAVIOURS[misbehaviour][2].decode()
+    if said.startswith("Virtuoso"):
+        assert problem["endpoint_message"] == said
+
+
+def test_an_update_sent_as_a_query_never_reaches_the_endpoint(
+    serve: Callable[..., str], misbehaving_endpoint: str
+) -> None:
+    """Some engines run an update given as ``query=``; the relay sends only query forms on."""
+    url = serve(endpoint=f"{misbehaving_endpoint}/failing")
+    response = httpx.get(
+        f"{url}/sparql", params={"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["type"].endswith("/query-syntax") and "endpoint" not in response.json()

@@ -16,7 +16,13 @@ import click
 import pyoxigraph as ox
 
 from stancegraph.cli.analysis import analyse
-from stancegraph.cli.options import output_option, store_options, target_store_option, write_atomically
+from stancegraph.cli.options import (
+    graph_option,
+    output_option,
+    store_options,
+    target_store_option,
+    write_atomically,
+)
 from stancegraph.cli.output import render_records, render_rows
 from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError, StancegraphError, StoreError
 from stancegraph.graph.export import FORMATS, export
@@ -386,18 +392,26 @@ def synth(actors: int, clauses: int, drafts: int, seed: int, hostile_labels: boo
     envvar="STANCEGRAPH_ENDPOINT",
     help="Relay to this SPARQL endpoint instead [env STANCEGRAPH_ENDPOINT].",
 )
-def serve(host: str, port: int, store_path: Path | None, endpoint: str | None) -> None:
+@graph_option
+def serve(
+    host: str, port: int, store_path: Path | None, endpoint: str | None, graphs: tuple[str, ...]
+) -> None:
     """Serve /sparql, the JSON API (/api, /docs) and the linked-data pages (/id) over HTTP.
 
     With no --store or --endpoint it serves the bundled data from memory.
+    In front of an endpoint that holds other graphs too (Virtuoso always
+    does), name the data's graphs with --graph.
     Logs one line per request. More settings (CORS origins, page size,
     timeouts) come from STANCEGRAPH_* environment variables.
 
     \b
-    Example:
+    Examples:
       stancegraph serve --port 8000
+      stancegraph serve --endpoint http://127.0.0.1:8890/sparql --graph https://w3id.org/stancegraph/graph/bundled
     """
     from stancegraph.api.server import serve as run_server
     from stancegraph.api.settings import Settings
 
-    run_server(Settings.from_env(host=host, port=port, store=store_path, endpoint=endpoint))
+    run_server(
+        Settings.from_env(host=host, port=port, store=store_path, endpoint=endpoint, graphs=graphs or None)
+    )

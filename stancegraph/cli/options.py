@@ -8,11 +8,40 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import click
+import pyoxigraph as ox
 
 from stancegraph.cli.output import OUTPUT_FORMATS
 from stancegraph.graph.loading import open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class GraphIri(click.ParamType):
+    """An absolute IRI naming a graph; the environment variable lists several, comma-separated."""
+
+    name = "IRI"
+    envvar_list_splitter = ","
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        try:
+            ox.NamedNode(text)
+        except ValueError:
+            self.fail(f"{text!r} is not an absolute IRI", param, ctx)
+        return text
+
+
+def graph_option(command: F) -> F:
+    """``--graph IRI`` (repeatable): the graphs that hold the data on an endpoint."""
+    return click.option(
+        "--graph",
+        "graphs",
+        type=GraphIri(),
+        multiple=True,
+        envvar="STANCEGRAPH_GRAPHS",
+        help="With --endpoint: a graph holding the data, repeatable; queries see only these graphs, "
+        "merged as the default graph [env STANCEGRAPH_GRAPHS, comma-separated].",
+    )(command)
 
 
 def store_options(command: F) -> F:
@@ -30,9 +59,16 @@ def store_options(command: F) -> F:
         envvar="STANCEGRAPH_ENDPOINT",
         help="Remote SPARQL 1.1 query endpoint URL [env STANCEGRAPH_ENDPOINT].",
     )
+    @graph_option
     @functools.wraps(command)
-    def wrapper(*args: Any, store_path: Path | None, endpoint: str | None, **kwargs: Any) -> Any:
-        store = open_store(path=store_path, endpoint=endpoint, read_only=store_path is not None)
+    def wrapper(
+        *args: Any, store_path: Path | None, endpoint: str | None, graphs: tuple[str, ...], **kwargs: Any
+    ) -> Any:
+        if graphs and not endpoint:
+            raise click.UsageError("--graph names where the data is on an endpoint: give --endpoint too")
+        store = open_store(
+            path=store_path, endpoint=endpoint, graphs=graphs, read_only=store_path is not None
+        )
         try:
             return command(*args, store=store, **kwargs)
         finally:

@@ -1,0 +1,239 @@
+"""A relayed answer read in the format the endpoint wrote and written in the one the client asked for.
+
+pyoxigraph parses from a blocking file object, and the endpoint's bytes arrive
+on the event loop, so the parsing runs in a thread that pulls the bytes from
+the loop as it needs them (:class:`LoopReader`): a long answer is read only as
+far as the row limit, and never held whole. What the thread writes goes back
+through a bounded queue (:func:`transcode`), so a slow client slows the
+reading instead of filling memory, and a client that leaves stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from itertools import islice
+from typing import IO, cast
+
+import pyoxigraph as ox
+
+from stancegraph.api.negotiation import Format
+from stancegraph.graph.store import ask_answer
+
+
+def _tsv_term(term: object) -> str:
+    """A term in SPARQL TSV syntax (N-Triples, with RDF 1.2's ``<<( )>>`` for triple terms)."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} {_tsv_term(term.object)} )>>"
+    return str(term)
+
+
+def _first_solutions(solutions: ox.QuerySolutions, limit: int) -> tuple[ox.QuerySolutions, bool]:
+    """At most ``limit`` solutions, and whether there were more.
+
+    pyoxigraph cannot serialise part of a result, so the first ``limit`` are written as SPARQL TSV
+    (terms are N-Triples, which pyoxigraph writes itself) and parsed back into a result object,
+    which then serialises to any format exactly as the original would have. (The local store's
+    workers cut in the engine's own serialiser instead; a relayed answer has already been parsed.)
+    """
+    names = [variable.value for variable in solutions.variables]
+    rows = list(islice(solutions, limit + 1))
+    lines = ["\t".join(f"?{name}" for name in names)]
+    lines += ["\t".join("" if row[n] is None else _tsv_term(row[n]) for n in names) for row in rows[:limit]]
+    text = "\n".join(lines) + "\n"
+    again = ox.parse_query_results(text.encode(), format=ox.QueryResultsFormat.TSV)
+    assert isinstance(again, ox.QuerySolutions)
+    return again, len(rows) > limit
+
+
+CHUNK_BYTES = 64 * 1024
+CHUNKS_IN_FLIGHT = 8
+
+
+class ReadFailure(Exception):
+    """Reading the endpoint's bytes failed; ``cause`` is what the HTTP client raised."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class LoopReader(io.RawIOBase):
+    """A blocking file, for a worker thread, over an async stream of bytes owned by the event loop.
+
+    ``keep``: remember every byte read, so that an answer already in the client's
+    format can go out exactly as the endpoint wrote it.
+    """
+
+    def __init__(self, chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop, *, keep: bool) -> None:
+        self._chunks, self._loop = chunks, loop
+        self._pending = b""
+        self._ended = False
+        self.kept = bytearray() if keep else None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._pending and not self._ended:
+            try:
+                chunk = asyncio.run_coroutine_threadsafe(_next(self._chunks), self._loop).result()
+            except Exception as error:
+                raise ReadFailure(error) from None
+            self._ended = chunk is None
+            self._pending = chunk or b""
+            if self.kept is not None:
+                self.kept += self._pending
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def whole(self) -> bytes:
+        """Everything the endpoint sent (read to its end first): only with ``keep``."""
+        assert self.kept is not None
+        while self.read(CHUNK_BYTES):
+            pass
+        return bytes(self.kept)
+
+
+def _file(reader: LoopReader) -> IO[bytes]:
+    """The reader as the binary file pyoxigraph's stubs ask for (a RawIOBase is one at run time)."""
+    return cast(IO[bytes], reader)
+
+
+async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:
+    return await anext(chunks, None)
+
+
+@dataclass
+class Cut:
+    """At most ``max_rows`` rows of an answer, written out; ``kind`` tells an ASK from a SELECT."""
+
+    kind: str
+    body: bytes
+    truncated: bool
+
+
+def cut(reader: LoopReader, kind: str, sent: Format, wanted: Format, max_rows: int) -> Cut:
+    """In a thread: the first ``max_rows`` rows (or triples) of the answer in ``wanted``.
+
+    An answer within the limit that the endpoint wrote in ``wanted`` goes out as it came,
+    unless it is an ASK answered as a table, which becomes the boolean it stands for.
+    """
+    if kind == "graph":
+        triples = list(
+            islice((quad.triple for quad in ox.parse(_file(reader), format=sent.rdf_format)), max_rows + 1)
+        )
+        truncated = len(triples) > max_rows
+        if not truncated and sent == wanted:
+            return Cut(kind, reader.whole(), False)
+        output = io.BytesIO()
+        ox.serialize(triples[:max_rows], output, wanted.rdf_format)
+        return Cut(kind, output.getvalue(), truncated)
+    parsed = ox.parse_query_results(_file(reader), format=cast(ox.QueryResultsFormat, sent.format))
+    result = ask_answer(parsed) if kind == "ask" else parsed
+    assert isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
+    truncated = False
+    if isinstance(result, ox.QueryBoolean):
+        kind = "ask"
+    elif isinstance(result, ox.QuerySolutions):
+        result, truncated = _first_solutions(result, max_rows)
+    if not truncated and sent == wanted and result is parsed:
+        return Cut(kind, reader.whole(), False)
+    output = io.BytesIO()
+    result.serialize(output, cast(ox.QueryResultsFormat, wanted.format))
+    return Cut(kind, output.getvalue(), truncated)
+
+
+class _Gone(Exception):
+    """The client left: the thread stops writing."""
+
+
+class _QueueWriter(io.RawIOBase):
+    """A file the thread writes to, handing chunks to the loop through a bounded queue."""
+
+    def __init__(
+        self, queue: asyncio.Queue[bytes | BaseException | None], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._queue, self._loop = queue, loop
+        self._buffer = bytearray()
+        self.gone = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.put(bytes(self._buffer))
+            self._buffer.clear()
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        if self.gone:
+            raise _Gone
+        asyncio.run_coroutine_threadsafe(self._queue.put(item), self._loop).result()
+
+
+def transcode(
+    reader: LoopReader,
+    kind: str,
+    sent: Format,
+    wanted: Format,
+    *,
+    threads: Executor,
+    failure: Callable[[BaseException], BaseException],
+) -> AsyncIterator[bytes]:
+    """The whole answer in ``wanted``, streamed: parsed and written in one of ``threads`` as the client reads.
+
+    A failure after the first byte can only cut the stream short; ``failure`` says what it was.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(CHUNKS_IN_FLIGHT)
+    writer = _QueueWriter(queue, loop)
+
+    def work() -> None:
+        output = cast(IO[bytes], writer)
+        try:
+            if kind == "graph":
+                ox.serialize(
+                    (quad.triple for quad in ox.parse(_file(reader), format=sent.rdf_format)),
+                    output,
+                    wanted.rdf_format,
+                )
+            else:
+                result = ox.parse_query_results(
+                    _file(reader), format=cast(ox.QueryResultsFormat, sent.format)
+                )
+                result.serialize(output, cast(ox.QueryResultsFormat, wanted.format))
+            writer.flush()
+            writer.put(None)
+        except _Gone:
+            return
+        except Exception as error:  # whatever it was, the reader must hear of it, or it waits for ever
+            try:
+                writer.put(failure(error))
+            except _Gone:
+                return
+
+    async def chunks() -> AsyncIterator[bytes]:
+        loop.run_in_executor(threads, work)
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            writer.gone = True
+            while not queue.empty():  # a put waiting on a full queue returns, and the next one stops
+                queue.get_nowait()
+
+    return chunks()

@@ -1,0 +1,181 @@
+"""stancegraph in front of Virtuoso against Virtuoso itself: what the relay costs.
+
+    python -m benchmarks.virtuoso                  # a million-triple synthetic graph (~5 min to set up)
+    python -m benchmarks.virtuoso --actors 100 --clauses 1000 --rounds 5   # small, a minute
+
+A synthetic graph (``stancegraph synth``) is bulk-loaded into one graph of a
+fresh Virtuoso (``tests.servers``, as CI starts it), and ``stancegraph serve
+--endpoint ... --graph ...`` runs in a process of its own. Each benchmark
+query (``benchmarks/queries``) goes to Virtuoso directly and through
+stancegraph's ``/sparql``, the two taking turns request by request so that
+whatever else the machine does touches both alike: in SPARQL XML or
+N-Triples (the endpoint's bytes pass through, once the row limit is checked)
+and in JSON or Turtle (parsed and rewritten). The JSON
+API's routes are timed through stancegraph alone (each sends several queries).
+Then one request repeated: stancegraph keeps no cache in front of an endpoint
+(the data can change without a write through it), so a repeat costs what the
+first did. Prints a Markdown table; the numbers go to docs, not into comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+if __package__ in (None, ""):  # run as `python benchmarks/virtuoso.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from stancegraph.graph.query_shape import result_kind
+from tests.servers import free_port, virtuoso_server, wait_until_up
+
+GRAPH = "https://w3id.org/stancegraph/graph/synthetic"
+QUERIES = Path(__file__).resolve().parent / "queries"
+#: The formats each kind of query is asked in: the first passes through, the second is rewritten.
+FORMATS = {
+    "select": {"XML": "application/sparql-results+xml", "JSON": "application/sparql-results+json"},
+    "graph": {"N-Triples": "application/n-triples", "Turtle": "text/turtle"},
+}
+ROUTES = [
+    "/api/stats",
+    "/api/actors?limit=50",
+    "/api/positions?limit=50",
+    "/api/clauses?limit=50",
+    "/api/contested",
+]
+
+
+class Refused(Exception):
+    """A request answered with an error status (a query in a dialect Virtuoso does not take)."""
+
+
+def timed(send: Callable[[], httpx.Response]) -> float:
+    """Seconds for one request, read to its end."""
+    started = time.perf_counter()
+    response = send()
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise Refused(f"{response.status_code}: {response.text.splitlines()[0][:120]}")
+    return elapsed
+
+
+def ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--actors", type=int, default=1000)
+    parser.add_argument("--clauses", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=20, help="timed requests per query and side")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="stancegraph-virtuoso-") as directory:
+        workdir = Path(directory)
+        data = workdir / "synthetic.nt"
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stancegraph",
+                "synth",
+                "--actors",
+                str(options.actors),
+                "--clauses",
+                str(options.clauses),
+                "--out",
+                str(data),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        triples = sum(1 for _ in data.open("rb"))
+        print(f"synthetic graph: {triples:,} triples ({time.perf_counter() - started:.0f} s)", flush=True)
+        with virtuoso_server(workdir, buffers=200_000) as virtuoso:
+            started = time.perf_counter()
+            virtuoso.load(data, GRAPH)
+            print(f"loaded into Virtuoso in {time.perf_counter() - started:.0f} s", flush=True)
+            port = free_port()
+            service = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "stancegraph",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--endpoint",
+                    virtuoso.url,
+                    "--graph",
+                    GRAPH,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                relay = f"http://127.0.0.1:{port}"
+                wait_until_up(f"{relay}/sparql?query=ASK%7B%7D", seconds=60)
+                print(measure(virtuoso.url, relay, options.rounds))
+            finally:
+                service.terminate()
+                service.wait(timeout=30)
+
+
+def interleaved(client: httpx.Client, direct: str, relay: str, query: str, accept: str, rounds: int) -> str:
+    """One query in one format, to Virtuoso and through stancegraph by turns: a table row's numbers."""
+
+    def to_virtuoso() -> httpx.Response:
+        return client.post(
+            direct, data={"query": query, "default-graph-uri": GRAPH}, headers={"Accept": accept}
+        )
+
+    def to_stancegraph() -> httpx.Response:
+        return client.post(f"{relay}/sparql", data={"query": query}, headers={"Accept": accept})
+
+    sides: tuple[list[float], list[float]] = ([], [])
+    timed(to_virtuoso), timed(to_stancegraph)  # warm both
+    for round_ in range(rounds):
+        pair = (to_virtuoso, to_stancegraph) if round_ % 2 == 0 else (to_stancegraph, to_virtuoso)
+        for send in pair:
+            sides[send is to_stancegraph].append(timed(send))
+    plain, relayed = statistics.median(sides[0]), statistics.median(sides[1])
+    return (
+        f"{plain * 1000:.1f} | {relayed * 1000:.1f} | {relayed / plain:.2f} | {(relayed - plain) * 1000:+.1f}"
+    )
+
+
+def measure(direct: str, relay: str, rounds: int) -> str:
+    """The Markdown table: each query's median direct and relayed, and the JSON API's routes."""
+    lines = [
+        "| request | format | Virtuoso ms | through stancegraph ms | ratio | + ms |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    with httpx.Client(timeout=120) as client:
+        for path in sorted(QUERIES.glob("*.rq")):
+            query = path.read_text(encoding="utf-8")
+            for name, accept in FORMATS["graph" if result_kind(query) == "graph" else "select"].items():
+                try:
+                    row = interleaved(client, direct, relay, query, accept, rounds)
+                except Refused as refusal:
+                    row = f"refused: {refusal} | | | "
+                lines.append(f"| {path.stem} | {name} | {row} |")
+        for route in ROUTES:  # a route sends several queries: a few rounds are enough
+            url = f"{relay}{route}"
+            try:
+                timed(lambda url=url: client.get(url))
+                took = ms([timed(lambda url=url: client.get(url)) for _ in range(max(3, rounds // 4))])
+            except Refused as refusal:
+                took = f"failed: {refusal}"
+            lines.append(f"| {route} | JSON API | | {took} | | |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
