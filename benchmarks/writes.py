@@ -55,8 +55,12 @@ def synthetic(triples: int, workdir: Path) -> Path:
 
 
 def position_copies(store: ox.Store, serial: int, copies: int) -> list[ox.Quad]:
-    """``copies`` new positions, each a copy of one stored position under a new IRI, in its graph."""
-    query = f"SELECT ?p WHERE {{ ?p a <{SG.Position.value}> }} LIMIT 1"
+    """``copies`` new positions, each a copy of one stored position under a new IRI, in its graph.
+
+    Each write copies another position (the ``serial``-th): copying one position over and over would
+    pile ever more positions onto one stance edge, which every later write then checks.
+    """
+    query = f"SELECT ?p WHERE {{ ?p a <{SG.Position.value}> }} LIMIT 1 OFFSET {serial}"
     original = next(iter(store.query(query, use_default_graph_as_union=True)))["p"]  # type: ignore[index]
     quads = [q for q in store.quads_for_pattern(original, None, None, None)]
     made = []

@@ -546,7 +546,7 @@ class PooledStore(Store):
         return ox.Store.read_only(str(self.pool.store_path))
 
     def all_quads(self) -> list[ox.Quad]:
-        """Every quad, each in its graph: what a write's scratch copy starts from."""
+        """Every quad, each in its graph (curation still checks a file on such a copy)."""
         job = QueryJob(load_query("all-quads"), solutions_format="JSON", union_default_graph=False)
         rows = parse_answer(b"".join(self.pool.run(job).chunks), graph=False)
         assert isinstance(rows, ox.QuerySolutions)
