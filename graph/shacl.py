@@ -246,12 +246,17 @@ def _property_constraints(
             )
 
     def paths(checks: list[tuple[Check, str]]) -> str:
-        return "VALUES ?p { " + " ".join(sorted({f"<{c.path}>" for c, _ in checks})) + " }"
+        """``?this ?p ?value`` for each path, as a UNION: with ``VALUES ?p`` instead, Oxigraph took
+        minutes for the actors' two paths on a million triples (0.1 s this way)."""
+        return " UNION ".join(
+            f"{{ ?this <{path}> ?value BIND(<{path}> AS ?p) }}"
+            for path in sorted({str(c.path) for c, _ in checks})
+        )
 
     if counts:
         flags = " ".join(f"(({failing}) AS ?{c.flag})" for c, failing in counts)
         query = (
-            f"SELECT ?this {flags} WHERE {{ {target} OPTIONAL {{ {paths(counts)} ?this ?p ?value }} }} "
+            f"SELECT ?this {flags} WHERE {{ {target} OPTIONAL {{ {paths(counts)} }} }} "
             f"GROUP BY ?this HAVING ({' || '.join(failing for _, failing in counts)})"
         )
         yield Constraint(shape, query, tuple(c for c, _ in counts))
@@ -265,7 +270,7 @@ def _property_constraints(
         binds = " ".join(f"BIND(({failing}) AS ?{c.flag})" for c, failing in values)
         query = (
             f"SELECT DISTINCT ?this ?value {' '.join(f'?{c.flag}' for c, _ in values)} WHERE {{ "
-            f"{target} {paths(values)} ?this ?p ?value . {memberships} {binds} "
+            f"{target} {paths(values)} {memberships} {binds} "
             f"FILTER({' || '.join(f'?{c.flag}' for c, _ in values)}) }}"
         )
         yield Constraint(shape, query, tuple(c for c, _ in values))
