@@ -21,6 +21,7 @@ from typing import IO, cast
 import pyoxigraph as ox
 
 from stancegraph.api.negotiation import Format
+from stancegraph.graph.query_pool import CHUNK_BYTES, ChunkWriter
 from stancegraph.graph.store import ask_answer
 
 
@@ -49,7 +50,6 @@ def _first_solutions(solutions: ox.QuerySolutions, limit: int) -> tuple[ox.Query
     return again, len(rows) > limit
 
 
-CHUNK_BYTES = 64 * 1024
 CHUNKS_IN_FLIGHT = 8
 
 
@@ -153,29 +153,15 @@ class _Gone(Exception):
     """The client left: the thread stops writing."""
 
 
-class _QueueWriter(io.RawIOBase):
+class _QueueWriter(ChunkWriter):
     """A file the thread writes to, handing chunks to the loop through a bounded queue."""
 
     def __init__(
         self, queue: asyncio.Queue[bytes | BaseException | None], loop: asyncio.AbstractEventLoop
     ) -> None:
+        super().__init__(self.put)
         self._queue, self._loop = queue, loop
-        self._buffer = bytearray()
         self.gone = False
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self._buffer += data
-        if len(self._buffer) >= CHUNK_BYTES:
-            self.flush()
-        return len(data)
-
-    def flush(self) -> None:
-        if self._buffer:
-            self.put(bytes(self._buffer))
-            self._buffer.clear()
 
     def put(self, item: bytes | BaseException | None) -> None:
         if self.gone:

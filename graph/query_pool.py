@@ -114,11 +114,14 @@ class QueryAnswer:
     truncated: bool = False
 
 
-class _PipeWriter:
-    """A binary file-like object that ships what pyoxigraph writes to the parent in chunks."""
+class ChunkWriter:
+    """A binary file-like object that hands what pyoxigraph writes to ``send`` in chunks of CHUNK_BYTES.
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    The query workers send chunks down their pipe; the relay (``api/transcoding.py``) puts them on a queue.
+    """
+
+    def __init__(self, send: Callable[[bytes], None]) -> None:
+        self._send = send
         self._buffer = bytearray()
 
     def write(self, data: bytes) -> int:
@@ -129,8 +132,13 @@ class _PipeWriter:
 
     def flush(self) -> None:
         if self._buffer:
-            self._connection.send(("chunk", bytes(self._buffer)))
+            self._send(bytes(self._buffer))
             self._buffer.clear()
+
+
+def _pipe_writer(connection: Connection) -> IO[bytes]:
+    """A worker's writer: each chunk goes to the parent as a ``chunk`` message."""
+    return cast(IO[bytes], ChunkWriter(lambda chunk: connection.send(("chunk", chunk))))
 
 
 class _EnoughLines(Exception):
@@ -191,7 +199,7 @@ def _write_first(
     graph = isinstance(result, ox.QueryTriples)
     lines, truncated = _first_lines(result, limit if graph else limit + 1)  # TSV has a header line
     connection.send(("start", "graph" if graph else "select", truncated))
-    writer = cast(IO[bytes], _PipeWriter(connection))
+    writer = _pipe_writer(connection)
     if name == ("N_TRIPLES" if graph else "TSV"):
         writer.write(lines)
     elif graph:
@@ -211,7 +219,7 @@ def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
     """
     if job.dump_format is not None:
         connection.send(("start", "graph", False))
-        writer = cast(IO[bytes], _PipeWriter(connection))
+        writer = _pipe_writer(connection)
         store.dump(writer, getattr(ox.RdfFormat, job.dump_format))
         writer.flush()
         connection.send(("end", None))
@@ -237,7 +245,7 @@ def answer_job(store: ox.Store, job: QueryJob, connection: Connection) -> None:
         _write_first(result, job.max_rows, name, connection)
     else:
         connection.send(("start", kind, False))
-        writer = cast(IO[bytes], _PipeWriter(connection))
+        writer = _pipe_writer(connection)
         if isinstance(result, ox.QueryTriples):
             result.serialize(writer, getattr(ox.RdfFormat, name))
         else:
