@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
-from tests.servers import free_port
+from tests.servers import QuietHandler, free_port, loopback_http_server
 
 ASK = "ASK { ?s ?p ?o }"
 
@@ -19,7 +17,7 @@ ASK = "ASK { ?s ?p ?o }"
 def sleepy_endpoint() -> Iterator[str]:
     """A loopback 'SPARQL endpoint' that accepts every request and answers only after 5 s."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             time.sleep(5)
             self.send_response(200)
@@ -27,17 +25,8 @@ def sleepy_endpoint() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(b'{"head":{},"boolean":true}')
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_http_server(Handler) as url:
+        yield f"{url}/sparql"
 
 
 @pytest.mark.parametrize("path", ["/sparql?query=ASK%7B%7D", "/api/stats", "/id/europe"])
@@ -87,7 +76,7 @@ MISBEHAVIOURS = {
 def misbehaving_endpoint() -> Iterator[str]:
     """A loopback 'SPARQL endpoint' that answers every query wrongly, one way per path."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status, media_type, body = MISBEHAVIOURS[self.path]
@@ -97,17 +86,8 @@ def misbehaving_endpoint() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_http_server(Handler) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from stancegraph.graph.loading import bundled_files, load_files
 from stancegraph.graph.sparql_guard import RemoteAccessError
 from stancegraph.graph.store import LocalStore, open_disk_store
 from stancegraph.graph.writes import apply, plan_graph_change, plan_update
-from tests.servers import recording_http_server
+from tests.servers import closed_store, recording_http_server
 
 PREFIXES = """
 PREFIX : <https://w3id.org/stancegraph/id/>
@@ -157,12 +156,7 @@ WRITER = textwrap.dedent(
 
 
 def test_kill_9_right_after_acknowledged_writes_loses_none(tmp_path: Path) -> None:
-    location = tmp_path / "store"
-    setup = open_disk_store(location)
-    load_files(setup, bundled_files())
-    setup.close()
-    del setup
-    gc.collect()
+    location = closed_store(tmp_path / "store")
     child = subprocess.Popen([sys.executable, "-c", WRITER, str(location)], stdout=subprocess.PIPE, text=True)
     acknowledged = []
     assert child.stdout is not None
