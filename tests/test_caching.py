@@ -56,6 +56,27 @@ def test_a_repeated_query_is_answered_from_the_cache(server_url: str) -> None:
     assert posted_again.headers.get("x-cache") == "hit" and posted_again.content == posted.content
 
 
+@pytest.mark.remote
+def test_behind_an_endpoint_answers_are_cached_only_when_allowed_and_only_for_so_long(
+    serve: Callable[..., str], remote_endpoint: str
+) -> None:
+    query = {"query": LABELS + " LIMIT 3"}
+    with httpx.Client(base_url=serve(endpoint=remote_endpoint)) as uncached:
+        answers = [uncached.get("/sparql", params=query) for _ in range(2)]
+    assert all("etag" not in a.headers and a.headers.get("x-cache") != "hit" for a in answers)
+    with httpx.Client(base_url=serve(endpoint=remote_endpoint, endpoint_cache_seconds=3600)) as cached:
+        first, second = (cached.get("/sparql", params=query) for _ in range(2))
+        revalidated = cached.get("/sparql", params=query, headers={"If-None-Match": first.headers["etag"]})
+    assert second.headers["x-cache"] == "hit" and second.content == first.content
+    assert revalidated.status_code == 304
+    with httpx.Client(base_url=serve(endpoint=remote_endpoint, endpoint_cache_seconds=0.5)) as brief:
+        first = brief.get("/sparql", params=query)
+        time.sleep(0.6)  # past the lifetime: entries and ETags have expired
+        later = brief.get("/sparql", params=query, headers={"If-None-Match": first.headers["etag"]})
+    assert later.status_code == 200 and later.headers.get("x-cache") != "hit"
+    assert later.headers["etag"] != first.headers["etag"] and later.content == first.content
+
+
 # About a second on the bundled data: long enough for requests sent together to overlap.
 SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?k { 1 2 3 4 5 } ?a ?b ?c . ?d ?e ?f }"
 
