@@ -72,7 +72,7 @@ def rows_for(store: Store, name: str, *, values: tuple[str, Iterable[str]] | Non
     """The rows of a named query, optionally for some values (IRIs) of one variable."""
     if values is None:
         return store.rows(name)
-    terms = list(values[1])
+    terms = [ox.NamedNode(value) for value in values[1]]
     if not terms:
         return []
     return store.select(inject_pattern(load_query(name), values_block(values[0], terms)))
@@ -82,9 +82,9 @@ def _stance_keys(store: Store, scope: Scope, *, side: tuple[str, Iterable[str]] 
     """(position, actor, target) of every stance in the scope, or of those with one end among ``side``'s nodes."""
     query = only_pinned(load_query("stance-keys"), {"inDraft": scope.draft})
     if scope.actors:
-        query = inject_pattern(query, values_block("actor", (actor.value for actor in scope.actors)))
+        query = inject_pattern(query, values_block("actor", scope.actors))
     if side is not None:
-        query = inject_pattern(query, values_block(*side))
+        query = inject_pattern(query, values_block(side[0], map(ox.NamedNode, side[1])))
     rows = store.select(query)
     return [(iri(row, "position"), iri(row, "actor"), iri(row, "target")) for row in rows]
 
