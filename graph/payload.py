@@ -2,8 +2,8 @@
 projection becomes it.
 
 The service serves these types as they are (FastAPI documents and checks them through
-pydantic, reading each field's description from the docstring under it), and the viewer, the
-timeline and ``stancegraph view`` render them, so a field added here reaches every reader and
+pydantic, each field with its description), and the viewer, the timeline and
+``stancegraph view`` render them, so a field added here reaches every reader and
 none can drop it. They are TypedDicts, not models: the viewer reads and the tests build them as
 plain JSON objects. ``typing_extensions.TypedDict`` because pydantic needs it before Python 3.12.
 """
@@ -11,10 +11,10 @@ plain JSON objects. ``typing_extensions.TypedDict`` because pydantic needs it be
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired
 
 import networkx as nx
-from pydantic import with_config
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from stancegraph.graph.analysis import coalition_groups
@@ -25,70 +25,75 @@ STANCE_LAYER = "stances"
 LINEAGE = "lineage"
 
 
-@with_config(use_attribute_docstrings=True)
 class GraphNode(TypedDict):
     """A node of ``/api/graph``: an actor, a draft or a clause."""
 
-    id: str
-    """Local name of the IRI; use it in /api/... and /id/... URLs."""
-    iri: str
-    """The resource's full IRI."""
-    label: str
-    """Its human-readable label."""
-    group: Literal["actor", "draft", "clause"]
-    """actor, draft or clause."""
-    kind: str
-    """Most specific class, e.g. State, Draft, Clause."""
-    kind_label: str
-    """That class's label, e.g. 'state'."""
-    draft: str | None
-    """For a clause: the id of its draft."""
-    coalition: int | None
-    """For an actor: its coalition's index in /api/coalitions (largest first); null for an actor
-    with no stance, and for drafts and clauses."""
+    id: Annotated[str, Field(description="Local name of the IRI; use it in /api/... and /id/... URLs.")]
+    iri: Annotated[str, Field(description="The resource's full IRI.")]
+    label: Annotated[str, Field(description="Its human-readable label.")]
+    group: Annotated[Literal["actor", "draft", "clause"], Field(description="actor, draft or clause.")]
+    kind: Annotated[str, Field(description="Most specific class, e.g. State, Draft, Clause.")]
+    kind_label: Annotated[str, Field(description="That class's label, e.g. 'state'.")]
+    draft: Annotated[str | None, Field(description="For a clause: the id of its draft.")]
+    coalition: Annotated[
+        int | None,
+        Field(
+            description="For an actor: its coalition's index in /api/coalitions (largest first); "
+            "null for an actor with no stance, and for drafts and clauses."
+        ),
+    ]
 
 
-@with_config(use_attribute_docstrings=True)
 class GraphEdge(TypedDict):
     """An edge of ``/api/graph``: a stance (with its evidence), a lineage link (evidence fields null),
     or a relation of :mod:`graph.relations` (a role, a claim, a drafting; with the evidence the data gives)."""
 
-    id: str
-    """The position's id for stances; relation:source:target for lineage; the membership's id,
-    claim:about, claim:reported or drafted:actor:draft for the relation layers."""
-    source: str
-    """Id of the node the edge leaves."""
-    target: str
-    """Id of the node the edge enters."""
-    relation: str
-    """supports or opposes; isPartOf, wasRevisionOf, revises, keeps, removes or adds (lineage);
-    memberOf, foundingMemberOf, formerMemberOf, sonInLawOf, familyOf or subOrganizationOf (roles);
-    claimsAbout or reported (claims); drafted (drafting)."""
-    layer: str
-    """stances, lineage, roles (roles and memberships), claims or drafting (who drafted a draft)."""
-    role: NotRequired[str | None]
-    """For a membership: the role's label, e.g. 'envoy'."""
-    claim: NotRequired[str | None]
-    """For a claims edge: the claim's id."""
-    claim_label: NotRequired[str | None]
-    """For a claims edge: the claim's label."""
-    quote: str | None
-    """Verbatim quote from the source that supports the edge."""
-    source_document: str | None
-    """Id of the document the quote comes from."""
-    source_label: str | None
-    """That document's label."""
-    date: str | None
-    """ISO 8601 date (or year-month) of the stance or claim, if known."""
-    certainty: Literal["stated", "reported", "believed"] | None
-    """stated (the source says so), reported (it reports someone saying so) or believed."""
-    document: str | None
-    """Id of the draft a stance is about."""
-    position: str | None
-    """Id of the position behind a stance edge."""
+    id: Annotated[
+        str,
+        Field(
+            description="The position's id for stances; relation:source:target for lineage; the membership's "
+            "id, claim:about, claim:reported or drafted:actor:draft for the relation layers."
+        ),
+    ]
+    source: Annotated[str, Field(description="Id of the node the edge leaves.")]
+    target: Annotated[str, Field(description="Id of the node the edge enters.")]
+    relation: Annotated[
+        str,
+        Field(
+            description="supports or opposes; isPartOf, wasRevisionOf, revises, keeps, removes or adds "
+            "(lineage); memberOf, foundingMemberOf, formerMemberOf, sonInLawOf, familyOf or "
+            "subOrganizationOf (roles); claimsAbout or reported (claims); drafted (drafting)."
+        ),
+    ]
+    layer: Annotated[
+        str,
+        Field(
+            description="stances, lineage, roles (roles and memberships), claims or drafting (who drafted a draft)."
+        ),
+    ]
+    role: NotRequired[
+        Annotated[str | None, Field(description="For a membership: the role's label, e.g. 'envoy'.")]
+    ]
+    claim: NotRequired[Annotated[str | None, Field(description="For a claims edge: the claim's id.")]]
+    claim_label: NotRequired[
+        Annotated[str | None, Field(description="For a claims edge: the claim's label.")]
+    ]
+    quote: Annotated[str | None, Field(description="Verbatim quote from the source that supports the edge.")]
+    source_document: Annotated[str | None, Field(description="Id of the document the quote comes from.")]
+    source_label: Annotated[str | None, Field(description="That document's label.")]
+    date: Annotated[
+        str | None, Field(description="ISO 8601 date (or year-month) of the stance or claim, if known.")
+    ]
+    certainty: Annotated[
+        Literal["stated", "reported", "believed"] | None,
+        Field(
+            description="stated (the source says so), reported (it reports someone saying so) or believed."
+        ),
+    ]
+    document: Annotated[str | None, Field(description="Id of the draft a stance is about.")]
+    position: Annotated[str | None, Field(description="Id of the position behind a stance edge.")]
 
 
-@with_config(use_attribute_docstrings=True)
 class StanceGraph(TypedDict):
     """Actors, drafts and clauses, with stance and lineage edges (and, from ``/api/graph``, the
     roles, claims and drafting that relate them): what a graph viewer draws.
@@ -99,9 +104,15 @@ class StanceGraph(TypedDict):
 
     nodes: list[GraphNode]
     edges: list[GraphEdge]
-    truncated: NotRequired[bool]
-    """True when `max_nodes` or `max_edges` left some out: the most connected nodes are kept,
-    then the stances among them by position IRI."""
+    truncated: NotRequired[
+        Annotated[
+            bool,
+            Field(
+                description="True when `max_nodes` or `max_edges` left some out: the most connected nodes "
+                "are kept, then the stances among them by position IRI."
+            ),
+        ]
+    ]
 
 
 def graph_payload(graph: nx.MultiDiGraph) -> StanceGraph:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import networkx as nx
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, with_config
+from pydantic import BaseModel, Field
 
 from stancegraph.api.dependencies import StoreDep
 from stancegraph.api.problems import PROBLEM_RESPONSES
@@ -47,15 +47,14 @@ class ActorAlignment(BaseModel):
     pairs: list[analysis.Alignment]
 
 
-@with_config(use_attribute_docstrings=True)
 class Timeline(StanceGraph):
     """The stance graph as it stood on a date: only positions dated on or before it."""
 
     as_of: dt.date
-    include_undated: bool
-    """Whether positions without a date were kept."""
-    undated: list[str]
-    """IRIs of the positions that carry no date (kept or left out)."""
+    include_undated: Annotated[bool, Field(description="Whether positions without a date were kept.")]
+    undated: Annotated[
+        list[str], Field(description="IRIs of the positions that carry no date (kept or left out).")
+    ]
 
 
 @router.get("/alignment", summary="Alignment of every pair of actors, as a matrix and as pairs")
