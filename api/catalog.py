@@ -157,15 +157,25 @@ class Catalog:
         Paging happens in the engine, on the keys alone, and only the page's
         keys are then described, so a busy actor costs as much as a quiet one.
         A page shorter than asked for is the last one, and its end is the
-        total; otherwise the engine counts, up to ``count_up_to``.
+        total; otherwise the engine counts, up to ``count_up_to``. A page past
+        the end is known empty from the count alone, without sorting up to it:
+        engines bound how far they sort (Virtuoso refuses ``OFFSET`` + ``LIMIT``
+        past 10,000 sorted rows), so the answer would otherwise depend on the engine.
         """
         query = keys_query(keys)
+
+        def counted() -> int:
+            return integer(self.store.select(query.count(pins, up_to=self.count_up_to + 1))[0], "total")
+
+        total = counted() if offset > 0 else None
+        if total is not None and total <= min(offset, self.count_up_to):
+            return [], total, True
         page = [
             node(row, query.key) for row in self.store.select(query.page(pins, limit=limit, offset=offset))
         ]
         if 0 < len(page) < limit or (offset == 0 and not page):
             return page, offset + len(page), True
-        total = integer(self.store.select(query.count(pins, up_to=self.count_up_to + 1))[0], "total")
+        total = counted() if total is None else total
         if total > self.count_up_to:  # a lower bound, and never less than what the pages so far hold
             return page, max(self.count_up_to, offset + len(page)), False
         return page, total, True
