@@ -30,7 +30,8 @@ from pydantic import BaseModel, Field
 
 from stancegraph.api.problems import ProblemError
 from stancegraph.api.settings import Settings
-from stancegraph.graph.curation import CurationError, CurationReport, add_file
+from stancegraph.graph.curation import CurationReport, add_file
+from stancegraph.graph.curation_schema import CurationError
 from stancegraph.graph.errors import StoreError
 from stancegraph.graph.graph_changes import GraphChange
 from stancegraph.graph.store import LocalStore, RemoteStore, Store
@@ -136,7 +137,7 @@ class Writer:
             try:
                 report = add_file(scratch, path, source_text=text_path, dry_run=dry_run)
             except CurationError as error:  # name what the client sent, not our temporary file
-                raise CurationError(Path("the curation file"), error.problems) from None
+                raise CurationError("the curation file", error.problems) from None
         if report.quads and not dry_run:
             self.store.add_quads(report.quads)
             self._on_write()
