@@ -335,6 +335,8 @@ def parse_curation(curation: str | Mapping[str, Any], *, where: str = "the curat
             place = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             problem = getattr(error, "problem", None) or str(error)
             raise CurationError(where, [f"not valid YAML: {place}{problem}"]) from None
+        except ValueError as error:  # YAML reads 2025-11-31 as a date, which does not exist
+            raise CurationError(where, [f"not valid YAML: {error} (a date that does not exist?)"]) from None
     try:
         return Curation.model_validate(document)
     except ValidationError as error:

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from stancegraph.graph.analysis import stances
-from stancegraph.graph.curation import CurationError, add_file
+from stancegraph.graph.curation import add_file, curate
+from stancegraph.graph.curation_schema import CurationError
 from stancegraph.graph.errors import ShapeViolationError
 from stancegraph.graph.loading import bundled_store
 from stancegraph.graph.projection import stance_graph
@@ -275,6 +276,7 @@ def test_a_bad_file_is_refused_and_changes_nothing(
     ("text", "message"),
     [
         ("source: {label: [unclosed\n", r"not valid YAML: line 2, column 1"),
+        ("source: {label: x, date: 2025-11-31}\n", r"not valid YAML: day is out of range for month"),
         ("- just\n- a list\n", r"the curation must be a mapping"),
         ("positions: []\n", r"source: missing"),
         ("source: {label: x}\nposition: []\n", r"unknown section 'position'"),
@@ -474,3 +476,55 @@ def test_each_problem_names_its_exact_place(
     with pytest.raises(CurationError, match=message):
         add_file(store, write(tmp_path, document))
     assert contents(store) == set(vocabulary_quads())
+
+
+# ---------------------------------------------------------------- the library: text in, no files
+
+
+def test_curate_takes_the_curation_and_its_source_as_text() -> None:
+    document = example()
+    del document["source"]["text"]
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    source = SOURCE_TEXT.read_text(encoding="utf-8")
+    from_text, from_mapping = vocabulary_only(), vocabulary_only()
+    report = curate(from_text, text, source_text=source)
+    assert report.lines()[0] == f"the curation: added {report.added} triple(s)"
+    assert report.validation is not None and report.validation.conforms
+    assert curate(from_mapping, document, source_text=source).created == report.created
+
+    def facts(store: LocalStore) -> set[ox.Quad]:  # the import differs: its hash is of text, or of JSON
+        return {
+            q for q in contents(store) if q.predicate != PROV_DERIVED and "/import-" not in q.subject.value
+        }
+
+    assert facts(from_mapping) == facts(from_text)
+
+
+def test_curate_reads_no_file_a_curation_names() -> None:
+    store = vocabulary_only()
+    with pytest.raises(
+        CurationError,
+        match=r"^the request: 1 problem\(s\): source\.text: names a file, which is not read here",
+    ):
+        curate(store, EXAMPLE.read_text(encoding="utf-8"), where="the request")
+    assert contents(store) == set(vocabulary_quads())
+
+
+def test_a_dry_run_reports_the_shapes_verdict_and_the_quads_and_writes_nothing() -> None:
+    store = vocabulary_only()
+    before = len(store.oxigraph)
+    dry = curate(
+        store,
+        EXAMPLE.read_text(encoding="utf-8"),
+        source_text=SOURCE_TEXT.read_text(encoding="utf-8"),
+        dry_run=True,
+    )
+    assert len(store.oxigraph) == before == dry.quads_before == dry.quads_after
+    assert dry.validation is not None and dry.validation.conforms
+    real = curate(
+        store, EXAMPLE.read_text(encoding="utf-8"), source_text=SOURCE_TEXT.read_text(encoding="utf-8")
+    )
+    assert {q for q in dry.quads if q.predicate != DCT_CREATED} == {
+        q for q in real.quads if q.predicate != DCT_CREATED
+    }
+    assert len(store.oxigraph) == before + real.added == real.quads_after
