@@ -47,8 +47,6 @@ class CurationReport:
     matched: dict[str, str]
     present: tuple[str, ...]
     quads: tuple[ox.Quad, ...]
-    quads_before: int
-    quads_after: int
     validation: ValidationReport | None  # None when nothing is added: nothing to validate
 
     @property
@@ -102,11 +100,10 @@ def curate(
     graph = source_graph(built.source)
     facts = in_graph(built.quads, graph)
     engine = store.engine()  # dropped before the write: a pooled store's is a read-only view
-    before = len(engine)
     wanted = [quad for quad in facts if quad not in engine]
     if wanted and not store.rows("node-groups", node=source_import):
         wanted += in_graph(_import_quads(source_import, parsed, digest), graph)
-    if wanted and before == 0:
+    if wanted and next(iter(engine), None) is None:  # no count: that reads the whole store
         wanted += vocabulary_in_graph()
     del engine
     changes = plan_addition(store, wanted) if wanted else None
@@ -122,8 +119,6 @@ def curate(
         matched=dict(built.matched),
         present=tuple(built.present),
         quads=(*in_order, *sorted(added - set(in_order), key=str)),  # the derived edges last
-        quads_before=before,
-        quads_after=before if dry_run else before + len(added),
         validation=None if changes is None else changes.report,
     )
 

@@ -427,7 +427,7 @@ def test_a_curation_file_is_added_with_its_quotes_checked(writable: str) -> None
     added = httpx.post(f"{writable}/api/sources", json=submission, headers=AUTH)
     assert added.status_code == 200, added.text
     report = added.json()
-    assert report["triples_after"] == count(writable) == before + report["added"]
+    assert count(writable) == before + report["added"]
     assert ask(writable, NATO_OPPOSES)
     # the TriG shown before writing is what was written (but for the time the import was recorded)
     created = ox.NamedNode("http://purl.org/dc/terms/created")

@@ -44,8 +44,6 @@ class SourceReport(BaseModel):
     created: dict[str, list[str]] = Field(description="New ids, by section.")
     matched: dict[str, str] = Field(description="Actor labels matched to existing ids.")
     present: list[str] = Field(description="Nodes already in the data, left as they were.")
-    triples_before: int
-    triples_after: int
     lines: list[str] = Field(description="The report as `stancegraph add` prints it.")
     trig: str = Field(
         description="The triples added (or, on a dry run, that would be), as TriG: each in its source's graph, "
@@ -61,8 +59,6 @@ class SourceReport(BaseModel):
             created={section: list(ids) for section, ids in report.created.items()},
             matched=report.matched,
             present=list(report.present),
-            triples_before=report.quads_before,
-            triples_after=report.quads_after,
             lines=report.lines(),
             trig=(ox.serialize(report.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b"").decode(),
         )
