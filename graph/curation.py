@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from stancegraph.graph.curation_rdf import DCT, PROV, RDF, RDFS, XSD, build
 from stancegraph.graph.curation_schema import Curation, CurationError, parse_curation
-from stancegraph.graph.quote_selectors import QuoteProblem, anchor
+from stancegraph.graph.quote_selectors import anchor_quotes
 from stancegraph.graph.sources import in_graph, source_graph, vocabulary_in_graph
 from stancegraph.graph.store import Store
 from stancegraph.graph.validation import ValidationReport
@@ -144,23 +144,6 @@ def add_file(
         except (OSError, UnicodeDecodeError) as error:
             raise CurationError(where, [f"source.text: cannot read {text_path} ({error})"]) from None
     return curate(store, text, source_text=source, dry_run=dry_run, where=where)
-
-
-def anchor_quotes(curation: Curation, text: str) -> tuple[Curation, list[str]]:
-    """The curation with a selector on every quote, placed in ``text``, and the quotes that cannot be."""
-    problems: list[str] = []
-    sections: dict[str, tuple[Any, ...]] = {}
-    for section in ("drafts", "clauses", "changes", "positions", "claims"):
-        entries = []
-        for index, entry in enumerate(getattr(curation, section)):
-            if entry.quote is not None:
-                try:
-                    entry = entry.model_copy(update={"selector": anchor(text, entry.quote, entry.selector)})
-                except QuoteProblem as problem:
-                    problems.append(f"{section}[{index}].{problem.field}: {problem}")
-            entries.append(entry)
-        sections[section] = tuple(entries)
-    return curation.model_copy(update=sections), problems
 
 
 def _digest(curation: str | Mapping[str, Any]) -> str:
