@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -498,6 +499,14 @@ def test_curate_takes_the_curation_and_its_source_as_text() -> None:
         }
 
     assert facts(from_mapping) == facts(from_text)
+
+
+def test_json_is_read_as_the_yaml_it_is() -> None:
+    document = example()
+    del document["source"]["text"]
+    text = json.dumps(document, ensure_ascii=False, default=str)
+    report = curate(vocabulary_only(), text, source_text=SOURCE_TEXT.read_text(encoding="utf-8"))
+    assert len(report.created["positions"]) == 3 and report.added > 0
 
 
 def test_curate_reads_no_file_a_curation_names() -> None:
