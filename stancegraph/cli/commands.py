@@ -310,8 +310,8 @@ def add(file: Path, store_path: Path, source_text: Path | None, dry_run: bool) -
     """Add a new source and its actors, clauses, positions and claims from a YAML file.
 
     The file is checked (structure, references, lookalike actor names, every
-    quote present in the source text, the SHACL shapes together with the
-    store) and only then written, in one transaction, with provenance.
+    quote placed in the source text, the SHACL shapes on what it adds) and
+    only then written, in one transaction, with provenance.
     Adding the same file again changes nothing. The format is in docs/curation.md.
 
     \b
