@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from stancegraph.graph import rows
 from stancegraph.graph.curation_schema import (
     ActorEntry,
     ChangeEntry,
@@ -32,7 +33,7 @@ from stancegraph.graph.curation_schema import (
 )
 from stancegraph.graph.quote_selectors import collapse
 from stancegraph.graph.store import Store
-from stancegraph.graph.terms import local_id, python_value, resource
+from stancegraph.graph.terms import local_id, resource
 from stancegraph.ontology import ID, PREFIXES, SG, Namespace
 
 RDF, RDFS, XSD, SKOS, DCT, PROV, OA = (
@@ -100,10 +101,6 @@ def similar_names(name: str, other: str) -> bool:
     )
 
 
-def _plain(term: object) -> str:
-    return str(python_value(term))
-
-
 def date_literal(text: str) -> ox.Literal:
     """An ISO date as the most precise XSD type it has: ``2025`` a gYear, ``2025-02`` a gYearMonth."""
     if "T" in text:
@@ -147,11 +144,11 @@ class _Builder:
 
     def existing(self, iri: ox.NamedNode) -> tuple[str, set[str]] | None:
         """The label and groups of a node already in the store, or ``None``."""
-        rows = self.store.rows("node-groups", node=iri)
-        if not rows:
+        found = self.store.rows("node-groups", node=iri)
+        if not found:
             return None
-        return _plain(rows[0]["label"]), {
-            local_id(_plain(r["group"])).rsplit("#", 1)[-1].lower() for r in rows if "group" in r
+        return rows.text(found[0], "label"), {
+            local_id(rows.iri(r, "group")).rsplit("#", 1)[-1].lower() for r in found if "group" in r
         }
 
     def define(
@@ -189,7 +186,7 @@ class _Builder:
             if known is None:
                 candidates = [
                     *self.ids,
-                    *(local_id(_plain(r["actor"])) for r in self.store.rows("actor-names")),
+                    *(local_id(rows.iri(r, "actor")) for r in self.store.rows("actor-names")),
                 ]
                 close = difflib.get_close_matches(value, candidates, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -205,8 +202,8 @@ class _Builder:
 
     def label_of(self, iri: ox.NamedNode) -> str:
         for quad in self.built.quads:
-            if quad.subject == iri and quad.predicate == RDFS.label:
-                return _plain(quad.object)
+            if quad.subject == iri and quad.predicate == RDFS.label and isinstance(quad.object, ox.Literal):
+                return quad.object.value
         known = self.existing(iri)
         return known[0] if known else local_id(iri.value)
 
@@ -289,13 +286,13 @@ def build(store: Store, curation: Curation, source_import: ox.NamedNode) -> Buil
         where = f"claims[{index}]"
         claimant = b.ref(f"{where}.claimant", claim_entry.claimant, {"actor"})
         same = [
-            row["claim"]
+            rows.node(row, "claim")
             for row in store.rows("claims", claimant=claimant)
             if row["source"] == b.built.source
-            and collapse(_plain(row["quote"])) == collapse(claim_entry.quote)
+            and collapse(rows.text(row, "quote")) == collapse(claim_entry.quote)
         ]
         if same and claim_entry.id is None:  # the same words of the same claimant from the same source
-            b.built.present.append(local_id(_plain(same[0])))
+            b.built.present.append(local_id(same[0].value))
             continue
         claim = b.define("claims", where, claim_entry, f"claim-{slug(claim_entry.label)}", set())
         if claim is None:
@@ -311,7 +308,7 @@ def build(store: Store, curation: Curation, source_import: ox.NamedNode) -> Buil
 
 def _actors(b: _Builder, actors: Iterable[ActorEntry]) -> None:
     names = [
-        (local_id(_plain(r["actor"])), _plain(r[k]))
+        (local_id(rows.iri(r, "actor")), rows.text(r, k))
         for r in b.store.rows("actor-names")
         for k in ("label", "altLabel")
         if k in r
@@ -369,12 +366,12 @@ def _change(b: _Builder, where: str, entry: ChangeEntry) -> None:
     about = clauses.get("previous") or clauses.get("new")
     default_id = f"change-{local_id(draft.value)}-{entry.kind}-{local_id(about.value) if about else 'clause'}"
     same = [
-        row["change"]
+        rows.node(row, "change")
         for row in b.store.rows("clause-changes", draft=draft, kind=CHANGE_KINDS[entry.kind])
         if row.get("previous") == clauses.get("previous") and row.get("new") == clauses.get("new")
     ]
     if same and entry.id is None:  # the same change is already recorded
-        b.built.present.append(local_id(_plain(same[0])))
+        b.built.present.append(local_id(same[0].value))
         return
     change = b.define("changes", where, entry, default_id, set())
     if change is None:
@@ -397,12 +394,12 @@ def _position(b: _Builder, where: str, entry: PositionEntry) -> None:
     source = b.built.source
     parts = (local_id(source.value), local_id(actor.value), entry.stance, local_id(target.value))
     same = [
-        row["position"]
+        rows.node(row, "position")
         for row in b.store.rows("positions", actor=actor, target=target, stance=STANCES[entry.stance])
         if row["source"] == source
     ]
     if same and entry.id is None:  # the same stance from the same source is already recorded
-        b.built.present.append(local_id(_plain(same[0])))
+        b.built.present.append(local_id(same[0].value))
         return
     position = b.define("positions", where, entry, "position-" + "-".join(parts), set())
     if position is None:
