@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+import pyoxigraph as ox
 from fastapi import Query, Request
 from pydantic import BaseModel, Field, ValidationError
 
@@ -43,6 +44,10 @@ class SourceReport(BaseModel):
     present: list[str] = Field(description="Nodes already in the data, left as they were.")
     triples_before: int
     triples_after: int
+    triples: list[str] = Field(
+        description="What was added (on a dry run, what would be), one N-Triples line each, so a "
+        "curator sees the change before confirming it."
+    )
     lines: list[str] = Field(description="The report as `stancegraph add` prints it.")
 
     @classmethod
@@ -56,6 +61,7 @@ class SourceReport(BaseModel):
             present=list(report.present),
             triples_before=report.quads_before,
             triples_after=report.quads_after,
+            triples=[str(ox.Triple(q.subject, q.predicate, q.object)) + " ." for q in report.quads],
             lines=[line.replace(str(report.path), "the request") for line in report.lines()],
         )
 
