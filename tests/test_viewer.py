@@ -29,10 +29,8 @@ from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
 from tests.browser import DESCRIBE, LAPTOP, PHONE, OpenPage, Visit, axe_violations, chromium, page_opener
-from tests.hostile import hostile_turtle
+from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
 
-HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
-HOSTILE_QUOTE = '<b onmouseover=alert(3)>quote</b> & "</script><script>alert(4)</script>'
 # A state with a hostile label opposing a real clause, through a position whose label and quote
 # try to close the script element the data lives in. It conforms to the shapes.
 HOSTILE_TURTLE = hostile_turtle(

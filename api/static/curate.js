@@ -408,7 +408,7 @@
       work.entries.filter((entry) => entry.section === current).forEach((entry, index) => {
         const name = `${NAMES[current]} ${index + 1}`;
         const place = anchor(entry, text.value);
-        const show = el('button', {type: 'button', 'aria-label': `Show the quote of ${name.toLowerCase()} in the text`}, 'Show in text');
+        const show = el('button', {type: 'button', 'aria-label': `Show in text the quote of ${name.toLowerCase()}`}, 'Show in text');
         show.disabled = place === null;
         show.addEventListener('click', () => {
           const chars = Array.from(text.value);
