@@ -206,6 +206,59 @@ def test_a_curator_adds_a_position_and_a_claim_from_a_pasted_source(
     visit.assert_clean(allowed_origin=writable)
 
 
+CLAUSE_TEXT = (
+    "Europe's draft adds a point: reconstruction is paid for from frozen assets.\n"
+    "We support that point.\n(A fictional statement, for tests.)\n"
+)
+CLAUSE_LABEL = "European counter-proposal: reconstruction from frozen assets (test)"
+
+
+def select_text(page: Page, passage: str) -> None:
+    select_with_keyboard(page, CLAUSE_TEXT.index(passage), len(passage))
+    expect(page.locator("#selection blockquote")).to_have_text(passage)
+
+
+def test_a_new_clause_its_change_and_a_position_on_it_go_in_together(
+    open_page: OpenPage, writable: str
+) -> None:
+    visit = curate(open_page, writable)
+    page = visit.page
+    paste_source(page, CLAUSE_TEXT)
+    select_text(page, "reconstruction is paid for from frozen assets")
+    page.check("input[name=section][value=clauses]")
+    page.select_option("#clause-draft", label="European counter-proposal")
+    page.fill("#entry-label", CLAUSE_LABEL)
+    page.fill("#clause-wording", "reconstruction is paid for from frozen assets")
+    page.click("text=Add with the selected quote")
+    select_text(page, "Europe's draft adds a point")
+    page.check("input[name=section][value=changes]")
+    page.select_option("#change-draft", label="European counter-proposal")
+    page.select_option("#change-kind", "added")
+    page.select_option("#change-new", label=CLAUSE_LABEL)  # the new clause, offered at once
+    page.click("text=Add with the selected quote")
+    select_text(page, "We support that point")
+    page.check("input[name=section][value=positions]")
+    page.select_option("#position-actor", label="Europe")
+    page.check("input[name=stance][value=supports]")
+    page.select_option("#position-target", label=CLAUSE_LABEL)
+    page.click("text=Add with the selected quote")
+    expect(page.locator("#entry-list > li")).to_have_count(3)
+
+    check(page)
+    expect(page.locator("#result .passed")).to_contain_text("Every check passed")
+    page.click("#submit")
+    expect(page.locator("#result .added")).to_contain_text("Added")
+    clause = "european-counter-proposal-reconstruction-from-frozen-assets-test"
+    detail = httpx.get(f"{writable}/api/clauses/{clause}", timeout=30).json()
+    assert detail["draft"]["id"] == "european-counter-proposal"
+    assert [p["actor"]["id"] for p in detail["supporters"]["items"]] == ["europe"]
+    changes = httpx.get(f"{writable}/api/documents/european-counter-proposal", timeout=30).json()["changes"]
+    assert [(c["kind"], c["new"]["id"]) for c in changes if c["new"] and c["new"]["id"] == clause] == [
+        ("added", clause)
+    ]
+    visit.assert_clean(allowed_origin=writable)
+
+
 # ---------------------------------------------------------------- refusals write nothing
 
 
