@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from stancegraph.graph.curation import CurationError
+from stancegraph.graph.curation_schema import CurationError
 from stancegraph.graph.datasets import DatasetConflictError
 from stancegraph.graph.errors import (
     EndpointError,

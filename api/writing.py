@@ -5,8 +5,8 @@ turn it on); then a request must carry ``Authorization: Bearer <token>``,
 compared in constant time (401 with ``WWW-Authenticate`` otherwise).
 
 Every write, whatever route it came in by (SPARQL Update, the Graph Store
-Protocol, a curation file), goes through :class:`Writer`: plan the change
-on a scratch copy and validate it against the shapes (:mod:`graph.writes`),
+Protocol, a curation), goes through :class:`Writer`: plan the change by
+reading the store and validate it against the shapes (:mod:`graph.writes`),
 apply it as one transaction, then call the ``on_write`` hook (where a cache
 invalidates), all under one lock, in a thread of its own. A client that hangs
 up mid-write cannot cut this short: the thread finishes, so the hook is never
@@ -17,23 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import tempfile
 import threading
 from collections.abc import Callable, Collection
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
-import pyoxigraph as ox
-import yaml
 from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 
 from stancegraph.api.problems import ProblemError
 from stancegraph.api.settings import Settings
-from stancegraph.graph.curation import CurationError, CurationReport, add_file
+from stancegraph.graph.curation import CurationReport, curate
 from stancegraph.graph.errors import StoreError
 from stancegraph.graph.graph_changes import GraphChange
-from stancegraph.graph.store import LocalStore, RemoteStore, Store
+from stancegraph.graph.store import RemoteStore, Store
 from stancegraph.graph.writes import ChangeSet, apply, plan_graph_change, plan_update
 
 T = TypeVar("T")
@@ -104,10 +100,17 @@ class Writer:
         return await self._change(lambda: plan_graph_change(self.store, change))
 
     async def curate(self, curation: str, source_text: str | None, *, dry_run: bool) -> CurationReport:
-        """Check a curation file (YAML text) against the data and add it, all or nothing."""
-        if source_text is None:
-            _refuse_server_paths(curation)
-        return await self._locked(lambda: self._curate(curation, source_text, dry_run=dry_run))
+        """Check a curation (YAML text) against the data and add it, all or nothing (:func:`graph.curation.curate`)."""
+
+        def run() -> CurationReport:
+            report = curate(
+                self.store, curation, source_text=source_text, dry_run=dry_run, where="the request"
+            )
+            if report.added and not dry_run:
+                self._on_write()
+            return report
+
+        return await self._locked(run)
 
     async def _change(self, plan: Callable[[], ChangeSet]) -> WriteResult:
         def run() -> WriteResult:
@@ -122,49 +125,12 @@ class Writer:
 
         return await self._locked(run)
 
-    def _curate(self, curation: str, source_text: str | None, *, dry_run: bool) -> CurationReport:
-        """Run the curation checks on an in-memory copy, then write what it added to the real store."""
-        scratch = LocalStore(ox.Store(), "a scratch copy of the data")
-        scratch.oxigraph.extend(self.store.all_quads())
-        with tempfile.TemporaryDirectory(prefix="stancegraph-curation-") as directory:
-            path = Path(directory) / "curation.yaml"
-            path.write_text(curation, encoding="utf-8")
-            text_path = None
-            if source_text is not None:
-                text_path = Path(directory) / "source.txt"
-                text_path.write_text(source_text, encoding="utf-8")
-            try:
-                report = add_file(scratch, path, source_text=text_path, dry_run=dry_run)
-            except CurationError as error:  # name what the client sent, not our temporary file
-                raise CurationError(Path("the curation file"), error.problems) from None
-        if report.quads and not dry_run:
-            self.store.add_quads(report.quads)
-            self._on_write()
-        return report
-
     async def _locked(self, work: Callable[[], T]) -> T:
         def locked() -> T:
             with self._lock:
                 return work()
 
         return await asyncio.to_thread(locked)
-
-
-def _refuse_server_paths(curation: str) -> None:
-    """A file's ``source.text`` names a file on the machine it runs on: over HTTP, that is the server's."""
-    try:
-        document: Any = yaml.safe_load(curation)
-    except yaml.YAMLError:
-        return  # add_file reports the syntax error with its position
-    source = document.get("source") if isinstance(document, dict) else None
-    if isinstance(source, dict) and "text" in source:
-        raise ProblemError(
-            422,
-            "source.text names a file, and this server reads no files for its clients; send the source "
-            'text with the request instead: {"curation": "<the YAML>", "source_text": "<the text>"}',
-            slug="curation-refused",
-            problems=["source.text: not accepted over HTTP; use source_text"],
-        )
 
 
 def writer_for(store: Store, settings: Settings, on_write: Callable[[], None]) -> Writer | None:

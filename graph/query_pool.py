@@ -36,7 +36,6 @@ import pyoxigraph as ox
 
 from stancegraph.graph.datasets import Dataset, query_arguments
 from stancegraph.graph.errors import QuerySyntaxError, StancegraphError
-from stancegraph.graph.queries import load_query
 from stancegraph.graph.sparql_guard import refuse_remote_access
 from stancegraph.graph.store import QueryResult, Store, parse_answer
 
@@ -552,13 +551,6 @@ class PooledStore(Store):
     def engine(self) -> ox.Store:
         """A read-only view of the store in this process; drop it before the write (which pauses readers)."""
         return ox.Store.read_only(str(self.pool.store_path))
-
-    def all_quads(self) -> list[ox.Quad]:
-        """Every quad, each in its graph (curation still checks a file on such a copy)."""
-        job = QueryJob(load_query("all-quads"), solutions_format="JSON", union_default_graph=False)
-        rows = parse_answer(b"".join(self.pool.run(job).chunks), graph=False)
-        assert isinstance(rows, ox.QuerySolutions)
-        return [ox.Quad(row["s"], row["p"], row["o"], row["g"] or ox.DefaultGraph()) for row in rows]
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         batch = list(quads)

@@ -262,19 +262,28 @@ def test_add_a_curation_file_twice_adds_once(loaded_store: Path) -> None:
     assert store_contents(loaded_store) == after_first
 
 
-def test_add_refuses_a_quote_missing_from_the_source(loaded_store: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("was leaked.", "was leaked yesterday.", "drafts[0].quote: not found in the source text"),
+        ("drafts:\n", "drafts:\n  - {label: A draft by nobody (test), certainty: stated}\n", "dct:creator"),
+    ],
+)
+def test_add_refuses_a_bad_curation_in_one_line_and_writes_nothing(
+    loaded_store: Path, tmp_path: Path, old: str, new: str, said: str
+) -> None:
     example = Path(__file__).parent / "data" / "curation-example.yaml"
     broken = tmp_path / "broken.yaml"
-    broken.write_text(
-        example.read_text(encoding="utf-8").replace("was leaked.", "was leaked yesterday."), encoding="utf-8"
-    )
+    assert old in example.read_text(encoding="utf-8")
+    broken.write_text(example.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     (tmp_path / "curation-example-source.txt").write_text(
         (example.parent / "curation-example-source.txt").read_text(encoding="utf-8"), encoding="utf-8"
     )
     before = store_contents(loaded_store)
     result = run("add", "--store", str(loaded_store), str(broken))
     assert result.returncode == 1
-    assert "was leaked yesterday" in result.stderr and "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]  # then, for shapes, one line per violation
+    assert first.startswith("stancegraph: error: ") and said in first and "Traceback" not in result.stderr
     assert store_contents(loaded_store) == before
 
 

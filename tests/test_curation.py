@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from stancegraph.graph.analysis import stances
-from stancegraph.graph.curation import CurationError, add_file
+from stancegraph.graph.curation import add_file, curate
+from stancegraph.graph.curation_schema import CurationError
 from stancegraph.graph.errors import ShapeViolationError
 from stancegraph.graph.loading import bundled_store
 from stancegraph.graph.projection import stance_graph
@@ -189,43 +190,43 @@ REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], type[Exception], str
         "misspelt field",
         _set("positions.0.qoute", "x"),
         CurationError,
-        r"positions\[0\]: unknown field 'qoute'",
+        r"positions\[0\]: unknown field 'qoute'; did you mean 'quote'\?",
     ),
     (
         "bad choice",
         _set("positions.0.stance", "backs"),
         CurationError,
-        r"positions\[0\], field 'stance': must be one of supports, opposes",
+        r"positions\[0\]\.stance: must be one of supports, opposes \(got 'backs'\)",
     ),
     (
         "bad date",
         _set("positions.0.date", "20 Nov"),
         CurationError,
-        r"positions\[0\], field 'date': must be a date",
+        r"positions\[0\]\.date: must be a date",
     ),
     (
         "unknown reference",
         _set("positions.0.actor", "united-states"),
         CurationError,
-        r"positions\[0\], field 'actor': 'united-states' names nothing.*did you mean",
+        r"positions\[0\]\.actor: 'united-states' names nothing.*did you mean",
     ),
     (
         "a name that is no id",
         _set("positions.0.actor", "United Kingdom"),
         CurationError,
-        r"positions\[0\], field 'actor': 'United Kingdom' names nothing",
+        r"positions\[0\]\.actor: 'United Kingdom' names nothing",
     ),
     (
         "wrong kind of reference",
         _set("positions.0.target", "us"),
         CurationError,
-        r"positions\[0\], field 'target': 'us' is not a clause or draft",
+        r"positions\[0\]\.target: 'us' is not a clause or draft",
     ),
     (
         "quote not in the source",
         _set("positions.1.quote", "Europe welcomes the amnesty"),
         CurationError,
-        r"positions\[1\] \('Europe opposes the amnesty.*\), field 'quote': not found in curation-example-source\.txt",
+        r"positions\[1\]\.quote: not found in the source text: 'Europe welcomes the amnesty'",
     ),
     (
         "same position twice",
@@ -237,7 +238,7 @@ REFUSALS: list[tuple[str, Callable[[dict[str, Any]], None], type[Exception], str
         "lookalike within the file",
         _add_actor({"label": "Vladimir Putin", "kind": "person"}),
         CurationError,
-        r"actors\[7\] \('Vladimir Putin'\): looks like actor 'Putin' \(id putin\)",
+        r"actors\[7\]: 'Vladimir Putin' looks like actor 'Putin' \(id putin\)",
     ),
     (
         "shape: point 0",
@@ -275,7 +276,8 @@ def test_a_bad_file_is_refused_and_changes_nothing(
     ("text", "message"),
     [
         ("source: {label: [unclosed\n", r"not valid YAML: line 2, column 1"),
-        ("- just\n- a list\n", r"the file must be a mapping"),
+        ("source: {label: x, date: 2025-11-31}\n", r"not valid YAML: day is out of range for month"),
+        ("- just\n- a list\n", r"the curation must be a mapping"),
         ("positions: []\n", r"source: missing"),
         ("source: {label: x}\nposition: []\n", r"unknown section 'position'"),
         ("source: {label: x}\nactors: {label: y}\n", r"actors: must be a list of entries"),
@@ -297,7 +299,7 @@ def test_a_lookalike_of_an_existing_actor_is_refused(tmp_path: Path) -> None:
     }
     with pytest.raises(
         CurationError,
-        match=r"actors\[0\] \('United State'\): looks like actor 'United States' \(id us\)",
+        match=r"actors\[0\]: 'United State' looks like actor 'United States' \(id us\)",
     ):
         add_file(store, write(tmp_path, document))
     assert contents(store) == before
@@ -306,7 +308,7 @@ def test_a_lookalike_of_an_existing_actor_is_refused(tmp_path: Path) -> None:
 def test_source_text_given_by_the_caller_is_the_one_checked(tmp_path: Path) -> None:
     other = tmp_path / "other.txt"
     other.write_text("A different article altogether.", encoding="utf-8")
-    with pytest.raises(CurationError, match=r"not found in other\.txt") as refused:
+    with pytest.raises(CurationError, match=r"not found in the source text") as refused:
         add_file(vocabulary_only(), EXAMPLE, source_text=other)
     assert len(refused.value.problems) == 12  # every quote of the example
 
@@ -325,3 +327,204 @@ def test_facts_already_recorded_under_other_ids_are_not_duplicated(tmp_path: Pat
     assert "change-european-amnesty" in report.present
     assert "claim-lutsevych-brainchild-of-kremlin" in report.present
     assert set(store.all_quads()) == before
+
+
+# ---------------------------------------------------------------- the typed schema: aliases, drafts, selectors
+
+OA = {name: ox.NamedNode(PREFIXES["oa"] + name) for name in ("prefix", "suffix", "start", "end")}
+
+
+def selector_of(store: LocalStore, node: ox.NamedNode) -> dict[str, str]:
+    return {
+        name: quad.object.value
+        for name, predicate in OA.items()
+        for quad in store.oxigraph.quads_for_pattern(node, predicate, None)
+    }
+
+
+def test_every_curated_quote_gets_a_selector_into_its_source_text() -> None:
+    store = vocabulary_only()
+    add_file(store, EXAMPLE)
+    text = SOURCE_TEXT.read_text(encoding="utf-8")
+    quoted = {q.subject: q.object.value for q in store.oxigraph.quads_for_pattern(None, SG.quote, None)}
+    assert len(quoted) == 12
+    for node, quote in quoted.items():
+        selector = selector_of(store, node)
+        start, end = int(selector["start"]), int(selector["end"])
+        assert " ".join(text[start:end].split()) == " ".join(quote.split())
+        assert text[:start].endswith(selector["prefix"]) and text[end:].startswith(selector["suffix"])
+
+
+@pytest.mark.parametrize("alias", ["support", "supports"])
+def test_stance_aliases_are_one_vocabulary(tmp_path: Path, alias: str) -> None:
+    document = example()
+    document["positions"][0]["stance"] = alias
+    document["positions"][1]["stance"] = "opposition"
+    document["positions"][2]["stance"] = "oppose"
+    store = vocabulary_only()
+    report = add_file(store, write(tmp_path, document))
+    assert report.created["positions"][0].endswith("-us-supports-plan-28-point")
+    stances = {q.object for q in store.oxigraph.quads_for_pattern(None, SG.stance, None)}
+    assert stances == {SG.Support, SG.Opposition}
+
+
+def test_a_position_names_the_draft_it_was_read_from(tmp_path: Path) -> None:
+    document = example()
+    document["positions"][1]["draft"] = "european-counter-proposal"
+    store = vocabulary_only()
+    report = add_file(store, write(tmp_path, document))
+    position = ID.term(report.created["positions"][1])
+    (as_of,) = store.oxigraph.quads_for_pattern(position, SG.asOfDraft, None)
+    assert as_of.object == ID.term("european-counter-proposal")
+
+
+def test_a_selector_given_is_checked_and_completed(tmp_path: Path) -> None:
+    document = example()
+    document["positions"][1]["selector"] = {"start": 799, "end": 849}
+    document["claims"][0]["selector"] = {"suffix": " […] Speaking"}
+    store = vocabulary_only()
+    report = add_file(store, write(tmp_path, document))
+    position = ID.term(report.created["positions"][1])
+    text = SOURCE_TEXT.read_text(encoding="utf-8")
+    assert text[799:849] == "has removed the part which absolves all war crimes"
+    assert (
+        selector_of(store, position)
+        == {
+            "prefix": text[799 - 32 : 799],  # 32 characters of context either side, as annotation tools keep
+            "suffix": text[849 : 849 + 32],
+            "start": "799",
+            "end": "849",
+        }
+    )
+    claim = ID.term(report.created["claims"][0])
+    assert selector_of(store, claim)["suffix"] == " […] Speaking"  # given: kept as it is
+
+
+SELECTOR_REFUSALS = [
+    (
+        {"start": 798, "end": 849},
+        r"positions\[1\]\.selector: characters 798-849 of the source text are ' has.*not the quote; the quote is at characters 799-849",
+    ),
+    (
+        {"start": 799, "end": 849, "prefix": "nothing like it"},
+        r"positions\[1\]\.selector\.prefix: 'nothing like it' is not the text right before the quote at 799-849",
+    ),
+    (
+        {"suffix": "elsewhere"},
+        r"positions\[1\]\.selector: no occurrence of the quote in the source text has this prefix and suffix",
+    ),
+    ({"start": 799}, r"positions\[1\]\.selector: give both start and end, or neither"),
+    ({"start": 849, "end": 799}, r"positions\[1\]\.selector: start \(849\) must be below end \(799\)"),
+    ({"start": -1, "end": 3}, r"positions\[1\]\.selector\.start: must be a character offset"),
+    ({"begin": 1}, r"positions\[1\]\.selector: unknown field 'begin'"),
+    ({}, r"positions\[1\]\.selector: an empty selector"),
+]
+
+
+@pytest.mark.parametrize(("selector", "message"), SELECTOR_REFUSALS)
+def test_a_wrong_selector_is_refused_and_changes_nothing(
+    tmp_path: Path, selector: dict[str, Any], message: str
+) -> None:
+    document = example()
+    document["positions"][1]["selector"] = selector
+    store = vocabulary_only()
+    with pytest.raises(CurationError, match=message):
+        add_file(store, write(tmp_path, document))
+    assert contents(store) == set(vocabulary_quads())
+
+
+def test_a_quote_found_twice_needs_a_selector_to_say_which(tmp_path: Path) -> None:
+    document = example()
+    document["claims"][0]["quote"] = "the 28-point plan"
+    with pytest.raises(
+        CurationError,
+        match=r"claims\[0\]\.quote: the quote occurs 2 times in the source text \(at characters 609-626, 981-998\); add a selector",
+    ):
+        add_file(vocabulary_only(), write(tmp_path, document))
+    document["claims"][0]["selector"] = {"start": 981, "end": 998}
+    assert add_file(vocabulary_only(), write(tmp_path, document)).created["claims"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set("positions.2.draft", "plan-28-amnesty"),
+            r"positions\[2\]\.draft: 'plan-28-amnesty' is not a draft",
+        ),
+        (_set("clauses.1.point", "two"), r"clauses\[1\]\.point: must be a whole number \(got 'two'\)"),
+        (_set("drafts.0.leaked_on", "2025-13-01"), r"drafts\[0\]\.leaked_on: must be a date"),
+        (_set("actors.6.new", "yes"), r"actors\[6\]\.new: must be true or false \(got 'yes'\)"),
+        (_set("claims.1.about", []), r"claims\[1\]\.about: must be text or a list of text"),
+        (
+            _set("changes.0.kind", "moved"),
+            r"changes\[0\]\.kind: must be one of reworded, kept, removed, added",
+        ),
+        (
+            lambda d: d["source"].update(kind="blog"),
+            r"source\.kind: must be one of analysis-article, statement, document",
+        ),
+        (lambda d: d["drafts"].append("a draft"), r"drafts\[2\]: must be a mapping of fields"),
+    ],
+)
+def test_each_problem_names_its_exact_place(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    document = example()
+    change(document)
+    store = vocabulary_only()
+    with pytest.raises(CurationError, match=message):
+        add_file(store, write(tmp_path, document))
+    assert contents(store) == set(vocabulary_quads())
+
+
+# ---------------------------------------------------------------- the library: text in, no files
+
+
+def test_curate_takes_the_curation_and_its_source_as_text() -> None:
+    document = example()
+    del document["source"]["text"]
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    source = SOURCE_TEXT.read_text(encoding="utf-8")
+    from_text, from_mapping = vocabulary_only(), vocabulary_only()
+    report = curate(from_text, text, source_text=source)
+    assert report.lines()[0] == f"the curation: added {report.added} triple(s)"
+    assert report.validation is not None and report.validation.conforms
+    assert curate(from_mapping, document, source_text=source).created == report.created
+
+    def facts(store: LocalStore) -> set[ox.Quad]:  # the import differs: its hash is of text, or of JSON
+        return {
+            q for q in contents(store) if q.predicate != PROV_DERIVED and "/import-" not in q.subject.value
+        }
+
+    assert facts(from_mapping) == facts(from_text)
+
+
+def test_curate_reads_no_file_a_curation_names() -> None:
+    store = vocabulary_only()
+    with pytest.raises(
+        CurationError,
+        match=r"^the request: 1 problem\(s\): source\.text: names a file, which is not read here",
+    ):
+        curate(store, EXAMPLE.read_text(encoding="utf-8"), where="the request")
+    assert contents(store) == set(vocabulary_quads())
+
+
+def test_a_dry_run_reports_the_shapes_verdict_and_the_quads_and_writes_nothing() -> None:
+    store = vocabulary_only()
+    before = len(store.oxigraph)
+    dry = curate(
+        store,
+        EXAMPLE.read_text(encoding="utf-8"),
+        source_text=SOURCE_TEXT.read_text(encoding="utf-8"),
+        dry_run=True,
+    )
+    assert len(store.oxigraph) == before == dry.quads_before == dry.quads_after
+    assert dry.validation is not None and dry.validation.conforms
+    real = curate(
+        store, EXAMPLE.read_text(encoding="utf-8"), source_text=SOURCE_TEXT.read_text(encoding="utf-8")
+    )
+    assert {q for q in dry.quads if q.predicate != DCT_CREATED} == {
+        q for q in real.quads if q.predicate != DCT_CREATED
+    }
+    assert len(store.oxigraph) == before + real.added == real.quads_after

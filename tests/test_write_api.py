@@ -423,11 +423,21 @@ def test_a_curation_file_is_added_with_its_quotes_checked(writable: str) -> None
     dry = httpx.post(f"{writable}/api/sources?dry_run=true", json=submission, headers=AUTH)
     assert dry.status_code == 200, dry.text
     assert dry.json()["dry_run"] and dry.json()["added"] > 0 and count(writable) == before
+    assert dry.json()["lines"][0] == f"the request: would add {dry.json()['added']} triple(s)"
     added = httpx.post(f"{writable}/api/sources", json=submission, headers=AUTH)
     assert added.status_code == 200, added.text
     report = added.json()
     assert report["triples_after"] == count(writable) == before + report["added"]
     assert ask(writable, NATO_OPPOSES)
+    # the TriG shown before writing is what was written (but for the time the import was recorded)
+    created = ox.NamedNode("http://purl.org/dc/terms/created")
+    shown, written = (
+        {q for q in ox.parse(r["trig"], format=ox.RdfFormat.TRIG) if q.predicate != created}
+        for r in (dry.json(), report)
+    )
+    assert shown == written and len(written) == report["added"] - 1
+    where = 'ASK { ?position oa:prefix "We say: " ; oa:start 8 ; oa:end 61 ; oa:suffix ". That is all." }'
+    assert ask(writable, "PREFIX oa: <http://www.w3.org/ns/oa#> " + where)  # the quote, placed in the text
     again = httpx.post(f"{writable}/api/sources", json=submission, headers=AUTH).json()
     assert again["added"] == 0
 
@@ -438,6 +448,23 @@ def test_a_curation_file_is_added_with_its_quotes_checked(writable: str) -> None
         ({"curation": CURATION, "source_text": "Nothing of the sort."}, ["not found in"]),
         ({"curation": CURATION.replace("stance: opposes", "stance: backs")}, ["must be one of"]),
         ({"curation": "source: [unclosed"}, ["not valid YAML"]),
+        (
+            {
+                "curation": CURATION.replace(
+                    "certainty: stated", "certainty: stated\n    selector: {start: 0, end: 5}"
+                ),
+                "source_text": SOURCE_TEXT,
+            },
+            ["positions[0].selector: characters 0-5 of the source text are 'We sa', not the quote"],
+        ),
+        (
+            {"curation": CURATION, "source_text": SOURCE_TEXT + " " + SOURCE_TEXT},
+            ["positions[0].quote: the quote occurs 2 times"],
+        ),
+        (
+            {"curation": CURATION.replace("target: plan-28-no-nato-troops", "target: nato")},
+            ["positions[0].target: 'nato' is not a clause or draft"],
+        ),
     ],
 )
 def test_a_refused_curation_file_lists_its_problems_and_changes_nothing(
@@ -450,6 +477,24 @@ def test_a_refused_curation_file_lists_its_problems_and_changes_nothing(
     for word in words:
         assert word in body["detail"]
     assert "/tmp" not in body["detail"]
+    assert count(writable) == before
+
+
+def test_a_curation_that_breaks_a_shape_is_refused_and_changes_nothing(writable: str) -> None:
+    before = count(writable)
+    curation = CURATION.replace("kind: statement", "kind: statement\n  date: 2025-11-31")
+    response = httpx.post(
+        f"{writable}/api/sources", content=curation, headers={**AUTH, "Content-Type": "application/yaml"}
+    )
+    problem(response, 422, "not valid YAML: day is out of range for month")
+    curation = CURATION.replace(
+        "  - {id: nato, label: NATO}",
+        "  - {id: nato, label: NATO}\ndrafts:\n  - {label: A draft by nobody (test), certainty: stated}",
+    )
+    response = httpx.post(
+        f"{writable}/api/sources", content=curation, headers={**AUTH, "Content-Type": "application/yaml"}
+    )
+    problem(response, 422, "a draft needs at least one dct:creator actor")
     assert count(writable) == before
 
 

@@ -1,9 +1,10 @@
 """``POST /api/sources``: add a source from a curation file, as ``stancegraph add`` does, over HTTP.
 
 The body is the YAML itself (``application/yaml``), or JSON carrying it with
-the source's plain text, so that every quote is checked against it:
-``{"curation": "<YAML>", "source_text": "<text>"}``. A file's ``source.text``
-(a path) is refused: over HTTP it would name a file on the server.
+the source's plain text, so that every quote is checked against it and placed in it:
+``{"curation": "<YAML>", "source_text": "<text>"}``. A curation's ``source.text``
+(a path) is refused, as :func:`graph.curation.curate` refuses it: nothing reads files
+for a client. The answer lists what was (or would be) added, as TriG too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from stancegraph.api.problems import ProblemError
 from stancegraph.api.routes import api_router
 from stancegraph.api.writing import WriteAccess, WriterDep
 from stancegraph.graph.curation import CurationReport
+from stancegraph.ontology import PREFIXES
 
 router = api_router("sources")
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -44,11 +46,11 @@ class SourceReport(BaseModel):
     present: list[str] = Field(description="Nodes already in the data, left as they were.")
     triples_before: int
     triples_after: int
-    triples: list[str] = Field(
-        description="What was added (on a dry run, what would be), one N-Triples line each, so a "
-        "curator sees the change before confirming it."
-    )
     lines: list[str] = Field(description="The report as `stancegraph add` prints it.")
+    trig: str = Field(
+        description="The triples added (or, on a dry run, that would be), as TriG: each in its source's graph, "
+        "derived truthy edges and provenance included, every quote with its selector."
+    )
 
     @classmethod
     def of(cls, report: CurationReport) -> SourceReport:
@@ -61,8 +63,8 @@ class SourceReport(BaseModel):
             present=list(report.present),
             triples_before=report.quads_before,
             triples_after=report.quads_after,
-            triples=[str(ox.Triple(q.subject, q.predicate, q.object)) + " ." for q in report.quads],
-            lines=[line.replace(str(report.path), "the request") for line in report.lines()],
+            lines=report.lines(),
+            trig=(ox.serialize(report.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b"").decode(),
         )
 
 
