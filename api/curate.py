@@ -4,8 +4,8 @@ The page is one template and one script (``api/static/curate.js``): it reads the
 choices (actors, drafts, clauses) from the JSON API, builds the file in the
 browser, and sends it to ``POST /api/sources``, the same validated writer as
 ``stancegraph add``, with a dry run first. The vocabularies it offers (kinds,
-stances, certainties) come from :mod:`graph.curation`, so the page can offer
-nothing the checks would refuse.
+stances, certainties) come from :mod:`graph.curation_schema`, so the page can
+offer nothing the checks would refuse.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from stancegraph.api.pages import CONTENT_SECURITY_POLICY, render
-from stancegraph.graph.curation import ACTOR_KINDS, CERTAINTIES, CHANGE_KINDS, SOURCE_KINDS, STANCES
+from stancegraph.graph.curation_schema import ACTOR_KINDS, CERTAINTIES, CHANGE_KINDS, SOURCE_KINDS, STANCES
 
 router = APIRouter(tags=["curation"])
 

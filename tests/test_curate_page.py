@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
+from stancegraph.ontology import ID, SG
 from tests.browser import (
     DESCRIBE,
     LAPTOP,
@@ -47,6 +49,9 @@ CLAIM_LABEL = "Europe: the 28-point plan rewards aggression (test)"
 NATO_OPPOSES = f"""PREFIX sg: <https://w3id.org/stancegraph/ns#> PREFIX : <https://w3id.org/stancegraph/id/>
 ASK {{ ?p sg:actor :nato ; sg:stance sg:Opposition ; sg:target :plan-28-no-nato-troops ;
           sg:quote "{POSITION_QUOTE}"@en . :nato sg:opposes :plan-28-no-nato-troops }}"""
+
+SELECTED = """PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX : <https://w3id.org/stancegraph/id/>
+ASK {{ :{id} oa:start {start} ; oa:end {end} ; oa:suffix ?suffix }}"""
 
 
 @pytest.fixture(scope="module")
@@ -174,9 +179,9 @@ def test_a_curator_adds_a_position_and_a_claim_from_a_pasted_source(
     expect(result).to_contain_text("Every check passed")
     expect(result).to_contain_text("nothing is written yet")
     would_add = int(re.search(r"would add (\d+) triple", result.inner_text())[1])  # type: ignore[index]
-    triples = page.locator("pre.triples").text_content() or ""  # folded away under a summary
-    assert f'"{POSITION_QUOTE}"@en' in triples and "sg:opposes id:plan-28-no-nato-troops" in triples
-    assert len(triples.splitlines()) == would_add
+    trig = page.locator("pre.triples").text_content() or ""  # folded away under a summary
+    assert len(list(ox.parse(trig.encode(), format=ox.RdfFormat.TRIG))) == would_add
+    assert f'"{POSITION_QUOTE}"@en' in trig and "id:nato sg:opposes id:plan-28-no-nato-troops" in trig
     assert count(writable) == before and not ask(writable, NATO_OPPOSES)
     page.locator("#result").evaluate("(e) => { e.blur(); e.scrollIntoView({block: 'end'}); }")
     visit.screenshot("curate")  # docs/curate.png
@@ -196,6 +201,9 @@ def test_a_curator_adds_a_position_and_a_claim_from_a_pasted_source(
         (CLAIM_QUOTE, "reported", SOURCE_LABEL)
     ]
     assert ask(writable, NATO_OPPOSES)
+    start = SOURCE_TEXT.index(POSITION_QUOTE)  # where it was selected, as a Web Annotation selector
+    assert ask(writable, SELECTED.format(id=positions[0]["id"], start=start, end=start + len(POSITION_QUOTE)))
+    assert ask(writable, SELECTED.format(id=claims[0]["id"], start=0, end=len(CLAIM_QUOTE)))
     graph = httpx.get(f"{writable}/api/graph", timeout=30).json()
     assert positions[0]["id"] in {edge["position"] for edge in graph["edges"]}
     assert (claims[0]["id"], "europe", "plan-28-point") in {
@@ -241,8 +249,10 @@ def test_a_new_clause_its_change_and_a_position_on_it_go_in_together(
     page.select_option("#position-actor", label="Europe")
     page.check("input[name=stance][value=supports]")
     page.select_option("#position-target", label=CLAUSE_LABEL)
+    page.select_option("#position-draft", label="European counter-proposal")
     page.click("text=Add with the selected quote")
     expect(page.locator("#entry-list > li")).to_have_count(3)
+    expect(page.locator("#entry-list > li").nth(2)).to_contain_text("as of European counter-proposal")
 
     check(page)
     expect(page.locator("#result .passed")).to_contain_text("Every check passed")
@@ -252,6 +262,8 @@ def test_a_new_clause_its_change_and_a_position_on_it_go_in_together(
     detail = httpx.get(f"{writable}/api/clauses/{clause}", timeout=30).json()
     assert detail["draft"]["id"] == "european-counter-proposal"
     assert [p["actor"]["id"] for p in detail["supporters"]["items"]] == ["europe"]
+    position = detail["supporters"]["items"][0]["id"]
+    assert ask(writable, f"ASK {{ <{ID}{position}> <{SG}asOfDraft> <{ID}european-counter-proposal> }}")
     changes = httpx.get(f"{writable}/api/documents/european-counter-proposal", timeout=30).json()["changes"]
     assert [(c["kind"], c["new"]["id"]) for c in changes if c["new"] and c["new"]["id"] == clause] == [
         ("added", clause)
@@ -275,7 +287,7 @@ def test_a_quote_no_longer_in_the_edited_text_is_refused(open_page: OpenPage, wr
     check(page)
     failed = page.locator("#result .failed")
     expect(failed).to_contain_text("The checks refused this source (422): nothing was written.")
-    expect(failed).to_contain_text("Position 1, field 'quote': not found in")
+    expect(failed).to_contain_text("Position 1, quote: not found in the source text")
     expect(page.locator("#submit")).to_be_disabled()
     assert count(writable) == before and not ask(writable, NATO_OPPOSES)
     assert refusals(visit, 422) == [] and len(visit.errors) == 1
@@ -301,7 +313,7 @@ def test_a_new_actor_like_an_existing_one_is_refused_until_the_curator_says_whic
     check(page)
     failed = page.locator("#result .failed")
     expect(failed).to_contain_text("The checks refused this source (422): nothing was written.")
-    expect(failed).to_contain_text("Actor 1 ('United State'): looks like actor 'United States' (id us)")
+    expect(failed).to_contain_text("Actor 1: 'United State' looks like actor 'United States' (id us)")
     expect(failed).to_contain_text("choose that actor from the lists instead")
     assert count(writable) == before
     assert "United State" not in {actor["label"] for actor in items(writable, "/api/actors")}
@@ -410,6 +422,10 @@ def test_the_selection_is_recorded_as_a_text_quote_selector(open_page: OpenPage,
     page.fill("#source-text", "New first line.\n" + text)  # the quote moves; its selector follows
     moved = page.evaluate("() => JSON.parse(localStorage.getItem('stancegraph.curate.work')).entries[0]")
     assert moved["selector"]["start"] == start + len("New first line.\n")
+    sent = page.evaluate("() => stancegraphCurate.curationDocument().positions[0]")
+    assert sent["quote"] == POSITION_QUOTE and sent["selector"] == moved["selector"]
+    check(page)  # the server counts the offsets as the page does, past the flag too
+    expect(page.locator("#result .passed")).to_contain_text("Every check passed")
     visit.assert_clean(allowed_origin=writable)
 
 

@@ -104,12 +104,9 @@
     return best;
   }
 
-  /**
-   * The curation entry as sent: its fields and its quote. Where the quote was selected (entry.selector)
-   * is kept with the work; the curation schema does not take it yet.
-   */
+  /** The curation entry as sent: its fields, its quote, and where the quote was selected. */
   function withSelector(fields, entry) {
-    return {...fields, quote: entry.quote};
+    return {...fields, quote: entry.quote, selector: {...entry.selector}};
   }
 
   // ------------------------------------------------------------ the curation file
@@ -288,6 +285,7 @@
       fields.actor = need('position-actor', 'actor');
       fields.stance = checkedValue('stance');
       fields.target = need('position-target', 'target');
+      if (value('position-draft')) fields.draft = value('position-draft');
     } else if (current === 'claims') {
       fields.claimant = need('claim-claimant', 'claimant');
       fields.about = need('claim-about', 'what the claim is about');
@@ -374,7 +372,10 @@
 
   function summary(entry) {
     const f = entry.fields;
-    if (entry.section === 'positions') return `${labelOf(f.actor)} ${f.stance} ${labelOf(f.target)} (${f.certainty})`;
+    if (entry.section === 'positions') {
+      const asOf = f.draft ? `, as of ${labelOf(f.draft)}` : '';
+      return `${labelOf(f.actor)} ${f.stance} ${labelOf(f.target)} (${f.certainty}${asOf})`;
+    }
     if (entry.section === 'claims') return `${f.label}: ${labelOf(f.claimant)} about ${labelOf(f.about)} (${f.certainty})`;
     if (entry.section === 'clauses') return `${f.label}, in ${labelOf(f.draft)} (${f.certainty})`;
     const clauses = [f.previous, f.new].filter(Boolean).map(labelOf).join(' → ');
@@ -471,10 +472,10 @@
     return [`The server refused the request (${status}): nothing was written.`, [detail || 'no reason given']];
   }
 
-  /** A problem in the page's words: `positions[0] (...)` is "Position 1", as the list names it. */
+  /** A problem in the page's words: `positions[0].quote: ...` is "Position 1, quote: ...", as the list names it. */
   function readable(problem) {
-    const named = problem.replace(/^(actors|positions|claims|clauses|changes)\[(\d+)\]/,
-      (_, part, index) => `${NAMES[part]} ${Number(index) + 1}`);
+    const named = problem.replace(/^(actors|positions|claims|clauses|changes)\[(\d+)\](\.)?/,
+      (_, part, index, dot) => `${NAMES[part]} ${Number(index) + 1}${dot ? ', ' : ''}`);
     if (/looks like actor/.test(problem)) {
       return `${named} On this page: choose that actor from the lists instead of adding a new one, or remove the new actor and add it again with "It is another actor" ticked.`;
     }
@@ -488,10 +489,9 @@
     return term;
   }
 
-  function triplesList(triples) {
-    const line = (triple) => triple.replace(/<[^<>\s]*>/g, compact);
-    return el('details', {}, el('summary', {}, `The ${triples.length} triple(s)`),
-      el('pre', {class: 'triples', tabindex: '0'}, triples.map(line).join('\n')));
+  function triplesList(added, trig) {
+    return el('details', {}, el('summary', {}, `The ${added} triple(s), as TriG`),
+      el('pre', {class: 'triples', tabindex: '0'}, trig));
   }
 
   function reportLists(answer) {
@@ -550,7 +550,7 @@
       showResult('passed', answer.added > 0
         ? `Every check passed (structure, references, lookalike actors, quotes, SHACL shapes). Adding would add ${answer.added} triple(s); nothing is written yet.`
         : 'Every check passed, and everything in it is already in the graph: adding would add nothing.',
-      reportLists(answer), answer.triples ? triplesList(answer.triples) : null,
+      reportLists(answer), answer.added ? triplesList(answer.added, answer.trig) : null,
       el('p', {id: 'stale', class: 'warning', hidden: true}, 'The work has changed since this check: check again before adding.'));
     } else {
       checked = null;
