@@ -368,7 +368,13 @@ def test_the_work_survives_a_reload_and_the_token_stays_in_its_tab(
 ) -> None:
     visit = curate(open_page, writable)
     page = visit.page
-    paste_source(page)
+    paste_source(page, "")
+    windows_file = SOURCE_TEXT.replace("\n", "\r\n").encode()  # a text box holds \n line ends
+    page.set_input_files(
+        "#source-file", files=[{"name": "s.txt", "mimeType": "text/plain", "buffer": windows_file}]
+    )
+    expect(page.locator("#entry-status")).to_have_text("Loaded s.txt.")
+    expect(page.locator("#source-text")).to_have_value(SOURCE_TEXT)
     add_position(page)
     add_claim(page)
     page.fill("#token", TOKEN)
@@ -379,6 +385,8 @@ def test_the_work_survives_a_reload_and_the_token_stays_in_its_tab(
     expect(page.locator("#source-kind")).to_have_value("statement")
     expect(page.locator("#entry-list > li")).to_have_count(2)
     expect(page.locator("#token")).to_have_value(TOKEN)  # the same tab: sessionStorage
+    page.locator("#entry-list > li").nth(0).get_by_role("button", name="Show in text").click()
+    expect(page.locator("#selection blockquote")).to_have_text(POSITION_QUOTE)
     saved = page.evaluate("() => JSON.stringify({...localStorage})")
     assert POSITION_QUOTE in saved and TOKEN not in saved
 

@@ -74,6 +74,12 @@
   // ------------------------------------------------------------ quotes and selectors
 
   const codePoints = (value) => Array.from(value).length;
+  // The text's characters, split once per version of the text (every entry is placed in it on each edit).
+  let split = {value: null, chars: []};
+  const charactersOf = (value) => {
+    if (split.value !== value) split = {value, chars: Array.from(value)};
+    return split.chars;
+  };
 
   /**
    * The W3C Web Annotation selectors of text[start, end) (UTF-16 offsets): the TextQuoteSelector's
@@ -93,7 +99,7 @@
 
   /** Where an entry's quote is in the text now: its recorded place, else the nearest occurrence, else null. */
   function anchor(entry, value) {
-    const chars = Array.from(value);
+    const chars = charactersOf(value);
     const old = entry.selector;
     if (chars.slice(old.start, old.end).join('') === entry.quote) return old;
     let best = null;
@@ -412,7 +418,7 @@
         const show = el('button', {type: 'button', 'aria-label': `Show in text the quote of ${name.toLowerCase()}`}, 'Show in text');
         show.disabled = place === null;
         show.addEventListener('click', () => {
-          const chars = Array.from(text.value);
+          const chars = charactersOf(text.value);
           const start = chars.slice(0, place.start).join('').length;
           text.focus();
           text.setSelectionRange(start, start + entry.quote.length);
