@@ -155,7 +155,8 @@
       const page = await response.json();
       items.push(...page.items);
       // Follow the server's link, on this origin whatever host name it used.
-      url = page.next && page.items.length ? `${new URL(page.next).pathname}${new URL(page.next).search}` : null;
+      const next = page.next && page.items.length ? new URL(page.next, window.location.href) : null;
+      url = next ? `${next.pathname}${next.search}` : null;
     }
     return items;
   }
@@ -209,7 +210,9 @@
         ...graph.clauses.filter((c) => c.draft && c.draft.id === draft.id).map((c) => [c.id, c.label]),
       ],
     ]);
-    return [...groups, ['New in this source', newLabels('clauses').map((label) => [label, label])]];
+    const drafts = new Set(graph.drafts.map((draft) => draft.id));
+    const others = graph.clauses.filter((c) => !c.draft || !drafts.has(c.draft.id)).map((c) => [c.id, c.label]);
+    return [...groups, ['Other clauses', others], ['New in this source', newLabels('clauses').map((label) => [label, label])]];
   }
 
   const CHOICES = {
@@ -396,8 +399,9 @@
       el('div', {class: 'entry-actions'}, actions));
   }
 
-  function render() {
-    renderChoices();
+  /** The entry list, and (unless only the text changed) the choices, which name this source's new entries. */
+  function render({choices = true} = {}) {
+    if (choices) renderChoices();
     const items = [];
     work.actors.forEach((actor, index) => {
       const name = `Actor ${index + 1}`;
@@ -619,7 +623,7 @@
       work.text = text.value;
       reanchor();
       save();
-      render();
+      render({choices: false});
       updateSelection();
     });
     for (const name of ['select', 'keyup', 'mouseup']) text.addEventListener(name, updateSelection);
