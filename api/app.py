@@ -161,9 +161,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CompressMiddleware, minimum_size=1024, zstd=False)
     # The cache sits outside compression, so a hit goes out as it was kept. In front of another
     # endpoint the data can change without a write through us, so nothing here could say when a
-    # cached answer or an ETag went stale: no cache there.
-    if settings.cache_bytes and not settings.endpoint:
-        cache = ResultCache(max_bytes=settings.cache_bytes)
+    # cached answer or an ETag went stale: no cache there, unless answers of a bounded age will do.
+    lifetime = settings.endpoint_cache_seconds if settings.endpoint else None
+    if settings.cache_bytes and (not settings.endpoint or lifetime):
+        cache = ResultCache(max_bytes=settings.cache_bytes, lifetime=lifetime)
         app.state.on_write = cache.invalidate
         app.add_middleware(
             CachingMiddleware,

@@ -7,7 +7,6 @@ into models. Labels that a query does not return are looked up once each.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -28,9 +27,19 @@ from stancegraph.api.models import (
 )
 from stancegraph.graph.errors import NotFoundError
 from stancegraph.graph.kinds import node_kinds
-from stancegraph.graph.queries import bind_values, inject_pattern, load_query, only_pinned, values_block
+from stancegraph.graph.queries import bind_values, inject_pattern, keys_query, load_query, values_block
+from stancegraph.graph.rows import (
+    integer,
+    iri,
+    node,
+    number,
+    optional_boolean,
+    optional_integer,
+    optional_text,
+    text,
+)
 from stancegraph.graph.store import Row, Store
-from stancegraph.graph.terms import local_id, python_value
+from stancegraph.graph.terms import local_id
 from stancegraph.ontology import ID, SG
 
 T = TypeVar("T")
@@ -38,7 +47,6 @@ EXACT_TOTAL_UP_TO = 10_000
 """Lists are counted up to here and no further: counting costs Oxigraph about 0.6 µs an item
 (14 ms for the 23,000 positions of the busiest actor in a million triples), and past
 ten thousand a page's reader needs to know "more than ten thousand", not the exact number."""
-_KEY = re.compile(r"SELECT DISTINCT \?(\w+)")
 
 
 @dataclass(frozen=True)
@@ -54,21 +62,6 @@ class Window(Generic[T]):
     exact: bool = True
 
 
-def _unordered(body: str) -> str:
-    """A keys query without its ORDER BY: counting needs no order."""
-    return body[: body.rfind("}") + 1]
-
-
-def _text(row: Row, name: str) -> str | None:
-    term = row.get(name)
-    return None if term is None else str(python_value(term))
-
-
-def _number(row: Row, name: str) -> int | float | None:
-    value = python_value(row.get(name))
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _by_draft(changes: list[ClauseChange]) -> list[ClauseChange]:
     """Changes by the later draft's label, then their own (clause-changes.rq leaves sorting to us)."""
     return sorted(changes, key=lambda change: (change.draft.label, change.label))
@@ -78,7 +71,7 @@ def _group(rows: list[Row], key: str) -> list[list[Row]]:
     """Rows that describe the same resource (several values of one property), in first-seen order."""
     groups: dict[str, list[Row]] = {}
     for row in rows:
-        groups.setdefault(row[key].value, []).append(row)  # type: ignore[union-attr]
+        groups.setdefault(iri(row, key), []).append(row)
     return list(groups.values())
 
 
@@ -95,7 +88,7 @@ class Catalog:
     def label(self, iri: str) -> str:
         if iri not in self._labels:
             rows = self.store.rows("label", resource=ox.NamedNode(iri))
-            self._labels[iri] = rows[0]["label"].value if rows else local_id(iri)  # type: ignore[union-attr]
+            self._labels[iri] = text(rows[0], "label") if rows else local_id(iri)
         return self._labels[iri]
 
     def ref(self, row: Row, name: str, label_name: str | None = None) -> Ref:
@@ -104,11 +97,13 @@ class Catalog:
         A label the query leaves out costs one more query, so the named queries
         return the label of every resource they bind (the row's own is ``?label``).
         """
-        iri = row[name].value  # type: ignore[union-attr]
-        label = row.get(label_name or f"{name}Label")
+        resource = iri(row, name)
+        label = optional_text(row, label_name or f"{name}Label")
         if label is not None:
-            self._labels.setdefault(iri, label.value)  # type: ignore[union-attr]
-        return Ref(id=local_id(iri), iri=iri, label=label.value if label is not None else self.label(iri))  # type: ignore[union-attr]
+            self._labels.setdefault(resource, label)
+        return Ref(
+            id=local_id(resource), iri=resource, label=self.label(resource) if label is None else label
+        )
 
     def optional_ref(self, row: Row, name: str) -> Ref | None:
         return self.ref(row, name) if name in row else None
@@ -149,9 +144,9 @@ class Catalog:
 
     def _evidence(self, row: Row) -> dict[str, Any]:
         return {
-            "quote": _text(row, "quote"),
+            "quote": optional_text(row, "quote"),
             "source": self.ref(row, "source"),
-            "certainty": Certainty.of(row["certainty"].value),  # type: ignore[union-attr]
+            "certainty": Certainty.of(iri(row, "certainty")),
         }
 
     def _window(
@@ -162,29 +157,35 @@ class Catalog:
         Paging happens in the engine, on the keys alone, and only the page's
         keys are then described, so a busy actor costs as much as a quiet one.
         A page shorter than asked for is the last one, and its end is the
-        total; otherwise the engine counts, up to ``count_up_to``.
+        total; otherwise the engine counts, up to ``count_up_to``. A page past
+        the end is known empty from the count alone, without sorting up to it:
+        engines bound how far they sort (Virtuoso refuses ``OFFSET`` + ``LIMIT``
+        past 10,000 sorted rows), so the answer would otherwise depend on the engine.
         """
-        query = only_pinned(load_query(keys), pins)
-        select = _KEY.search(query)
-        assert select is not None, f"{keys}.rq must SELECT DISTINCT its key"
-        key, prologue, body = select[1], query[: select.start()], query[select.start() :]
-        page = [row[key] for row in self.store.select(f"{query}\nLIMIT {limit} OFFSET {offset}")]
+        query = keys_query(keys)
+
+        def counted() -> int:
+            return integer(self.store.select(query.count(pins, up_to=self.count_up_to + 1))[0], "total")
+
+        total = counted() if offset > 0 else None
+        if total is not None and total <= min(offset, self.count_up_to):
+            return [], total, True
+        page = [
+            node(row, query.key) for row in self.store.select(query.page(pins, limit=limit, offset=offset))
+        ]
         if 0 < len(page) < limit or (offset == 0 and not page):
-            return page, offset + len(page), True  # type: ignore[return-value]
-        counted = self.store.select(
-            f"{prologue}SELECT (COUNT(*) AS ?total) WHERE {{ {_unordered(body)}\nLIMIT {self.count_up_to + 1} }}"
-        )
-        total = int(counted[0]["total"].value)  # type: ignore[union-attr]
+            return page, offset + len(page), True
+        total = counted() if total is None else total
         if total > self.count_up_to:  # a lower bound, and never less than what the pages so far hold
-            return page, max(self.count_up_to, offset + len(page)), False  # type: ignore[return-value]
-        return page, total, True  # type: ignore[return-value]
+            return page, max(self.count_up_to, offset + len(page)), False
+        return page, total, True
 
     def kind(self, group: ox.NamedNode, name: str) -> ox.NamedNode | None:
         """The class under ``group`` whose local name is ``name`` (any case), or ``None``."""
         for row in self.store.rows("kinds", group=group):
-            iri = row["kind"].value  # type: ignore[union-attr]
-            if local_id(iri).rsplit("#", 1)[-1].lower() == name.lower():
-                return ox.NamedNode(iri)
+            kind = node(row, "kind")
+            if local_id(kind.value).rsplit("#", 1)[-1].lower() == name.lower():
+                return kind
         return None
 
     def _kind_pin(self, group: ox.NamedNode, name: str | None) -> tuple[bool, ox.NamedNode | None]:
@@ -211,7 +212,7 @@ class Catalog:
         )
         order = {key.value: i for i, key in enumerate(keys)}
         rows = node_kinds(self.store, nodes=keys, groups=[group])
-        rows.sort(key=lambda row: order[str(python_value(row["node"]))])
+        rows.sort(key=lambda row: order[iri(row, "node")])
         return Window([self._node(row) for row in rows], total, exact)
 
     def clause_window(self, *, limit: int, offset: int, draft: ox.NamedNode | None = None) -> Window[Clause]:
@@ -230,23 +231,17 @@ class Catalog:
 
     def revisions(self, document: ox.NamedNode) -> list[Document]:
         """The documents recorded as revisions of ``document``."""
-        keys = [row["document"] for row in self.store.rows("revisions", revised=document)]
-        described = self._described("documents", "document", keys)  # type: ignore[arg-type]
+        keys = [node(row, "document") for row in self.store.rows("revisions", revised=document)]
+        described = self._described("documents", "document", keys)
         return [self._document(rows) for rows in _group(described, "document")]
 
-    def _described(
-        self, name: str, key: str, keys: list[ox.NamedNode], **pins: ox.NamedNode | None
-    ) -> list[Row]:
+    def _described(self, name: str, key: str, keys: list[ox.NamedNode]) -> list[Row]:
         """The rows of the named query for these keys, in the keys' order."""
         if not keys:
             return []
-        order = {node.value: i for i, node in enumerate(keys)}
-        rows = self.store.select(
-            inject_pattern(
-                bind_values(load_query(name), pins), values_block(key, (node.value for node in keys))
-            )
-        )
-        return sorted(rows, key=lambda row: order[row[key].value])  # type: ignore[union-attr]
+        order = {pinned.value: i for i, pinned in enumerate(keys)}
+        rows = self.store.select(inject_pattern(load_query(name), values_block(key, keys)))
+        return sorted(rows, key=lambda row: order[iri(row, key)])
 
     def position_window(
         self, *, limit: int, offset: int, **pins: ox.NamedNode | ox.Literal | None
@@ -270,11 +265,11 @@ class Catalog:
             **self.ref(row, "position", "label").model_dump(),
             **self._evidence(row),
             actor=self.ref(row, "actor"),
-            stance=Stance.of(row["stance"].value),  # type: ignore[union-attr]
+            stance=Stance.of(iri(row, "stance")),
             target=self.ref(row, "target"),
             document=self.ref(row, document),
-            date=_text(row, "date"),
-            note=_text(row, "note"),
+            date=optional_text(row, "date"),
+            note=optional_text(row, "note"),
         )
 
     def positions(self, **pins: ox.NamedNode | None) -> list[Position]:
@@ -289,8 +284,8 @@ class Catalog:
     def _node(self, row: Row) -> Actor:
         return Actor(
             **self.ref(row, "node", "label").model_dump(),
-            kind=row["kind"].value.rsplit("#", 1)[-1],  # type: ignore[union-attr]
-            kind_label=_text(row, "kindLabel") or "",
+            kind=iri(row, "kind").rsplit("#", 1)[-1],
+            kind_label=optional_text(row, "kindLabel") or "",
         )
 
     def claims(self, **pins: ox.NamedNode | None) -> list[Claim]:
@@ -304,10 +299,10 @@ class Catalog:
             **self._evidence(rows[0]),
             claimant=self.ref(rows[0], "claimant"),
             about=list({ref.iri: ref for ref in (self.ref(row, "about") for row in rows)}.values()),
-            date=_text(rows[0], "date"),
+            date=optional_text(rows[0], "date"),
             reported_by=self.optional_ref(rows[0], "reportedBy"),
             occasion=self.optional_ref(rows[0], "occasion"),
-            quantity=_number(rows[0], "quantity"),
+            quantity=number(rows[0], "quantity"),
         )
 
     def clauses(self, **pins: ox.NamedNode | None) -> list[Clause]:
@@ -319,8 +314,8 @@ class Catalog:
             **self.ref(row, "clause", "label").model_dump(),
             **self._evidence(row),
             draft=self.ref(row, "draft"),
-            point_number=_number(row, "pointNumber"),  # type: ignore[arg-type]
-            wording=_text(row, "wording"),
+            point_number=optional_integer(row, "pointNumber"),
+            wording=optional_text(row, "wording"),
         )
 
     def _version(self, row: Row, name: str, draft: str) -> ClauseVersion | None:
@@ -329,7 +324,7 @@ class Catalog:
         return ClauseVersion(
             **self.ref(row, name).model_dump(),
             draft=self.ref(row, draft),
-            wording=_text(row, f"{name}Wording"),
+            wording=optional_text(row, f"{name}Wording"),
         )
 
     def changes(self, **pins: ox.NamedNode | None) -> list[ClauseChange]:
@@ -340,7 +335,7 @@ class Catalog:
         return ClauseChange(
             **self.ref(row, "change", "label").model_dump(),
             **self._evidence(row),
-            kind=ChangeKind.of(row["kind"].value),  # type: ignore[union-attr]
+            kind=ChangeKind.of(iri(row, "kind")),
             draft=self.ref(row, "draft"),
             previous=self._version(row, "previous", "previousDraft"),
             new=self._version(row, "new", "draft"),
@@ -348,8 +343,8 @@ class Catalog:
 
     def lineage(self, clause: ox.NamedNode) -> list[ClauseChange]:
         """Every change on the line of drafts through ``clause``, followed both ways, oldest draft first."""
-        keys = [row["change"] for row in self.store.rows("lineage", clause=clause)]
-        found = [self._change(row) for row in self._described("clause-changes", "change", keys)]  # type: ignore[arg-type]
+        keys = [node(row, "change") for row in self.store.rows("lineage", clause=clause)]
+        found = [self._change(row) for row in self._described("clause-changes", "change", keys)]
         return sorted(found, key=lambda c: (c.previous is None, c.draft.label, c.label))
 
     def documents(self, **pins: ox.NamedNode | None) -> list[Document]:
@@ -358,21 +353,20 @@ class Catalog:
 
     def _document(self, rows: list[Row]) -> Document:
         row = rows[0]
-        public = python_value(row.get("isPublic"))
         return Document(
             **self.ref(row, "document", "label").model_dump(),
-            kind=row["kind"].value.rsplit("#", 1)[-1],  # type: ignore[union-attr]
-            kind_label=_text(row, "kindLabel") or "",
-            title=_text(row, "title"),
-            point_count=_number(row, "pointCount"),  # type: ignore[arg-type]
-            leaked_on=_text(row, "leakedOn"),
-            date=_text(row, "date"),
-            is_public=public if isinstance(public, bool) else None,
+            kind=iri(row, "kind").rsplit("#", 1)[-1],
+            kind_label=optional_text(row, "kindLabel") or "",
+            title=optional_text(row, "title"),
+            point_count=optional_integer(row, "pointCount"),
+            leaked_on=optional_text(row, "leakedOn"),
+            date=optional_text(row, "date"),
+            is_public=optional_boolean(row, "isPublic"),
             revision_of=list(
                 {r.iri: r for r in (self.ref(x, "revisionOf") for x in rows if "revisionOf" in x)}.values()
             ),
-            certainty=Certainty.of(row["certainty"].value) if "certainty" in row else None,  # type: ignore[union-attr]
-            quote=_text(row, "quote"),
+            certainty=Certainty.of(iri(row, "certainty")) if "certainty" in row else None,
+            quote=optional_text(row, "quote"),
             source=self.optional_ref(row, "source"),
         )
 

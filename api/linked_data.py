@@ -69,7 +69,13 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, labels: d
 def _page(
     request: Request, name: str, node: ox.NamedNode, triples: list[ox.Triple], catalog: CatalogDep
 ) -> Response:
-    labels = {t.subject.value: t.object.value for t in triples if t.predicate.value == RDFS_LABEL}  # type: ignore[union-attr]
+    labels = {
+        t.subject.value: t.object.value
+        for t in triples
+        if t.predicate.value == RDFS_LABEL
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.Literal)
+    }
     outgoing: dict[str, list[Value]] = defaultdict(list)
     incoming: list[tuple[str, Value]] = []
     for triple in triples:

@@ -240,56 +240,6 @@ class Page(BaseModel, Generic[T]):
     previous: str | None = Field(description="URL of the previous page, or null on the first one.")
 
 
-class GraphNode(BaseModel):
-    id: str
-    iri: str
-    label: str
-    group: str = Field(description="actor, draft or clause.")
-    kind: str = Field(description="Most specific class, e.g. State, Draft, Clause.")
-    kind_label: str
-    draft: str | None = Field(None, description="For a clause: the id of its draft.")
-
-
-class GraphEdge(BaseModel):
-    id: str = Field(
-        description="The position's id for stances; relation:source:target for lineage; "
-        "the membership's id, claim:about, claim:reported or drafted:actor:draft for the relation layers."
-    )
-    source: str = Field(description="Id of the node the edge leaves.")
-    target: str = Field(description="Id of the node the edge enters.")
-    relation: str = Field(
-        description="supports or opposes; isPartOf, wasRevisionOf, revises, keeps, removes or adds (lineage); "
-        "memberOf, foundingMemberOf, formerMemberOf, sonInLawOf, familyOf or subOrganizationOf (roles); "
-        "claimsAbout or reported (claims); drafted (drafting)."
-    )
-    layer: str = Field(
-        description="stances, lineage, roles (roles and memberships), claims or drafting (who drafted a draft)."
-    )
-    role: str | None = Field(None, description="For a membership: the role's label, e.g. 'envoy'.")
-    claim: str | None = Field(None, description="For a claims edge: the claim's id.")
-    claim_label: str | None = Field(None, description="For a claims edge: the claim's label.")
-    quote: str | None = None
-    source_document: str | None = Field(None, description="Id of the document the quote comes from.")
-    source_label: str | None = None
-    date: str | None = None
-    certainty: Certainty | None = None
-    document: str | None = Field(None, description="Id of the draft a stance is about.")
-    position: str | None = Field(None, description="Id of the position behind a stance edge.")
-
-
-class StanceGraph(BaseModel):
-    """Actors, drafts and clauses, with stance and lineage edges (and, from ``/api/graph``, the
-    roles, claims and drafting that relate them): what a graph viewer draws."""
-
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
-    truncated: bool = Field(
-        False,
-        description="True when `max_nodes` or `max_edges` left some out: the most connected nodes are kept, "
-        "then the stances among them by position IRI.",
-    )
-
-
 class Stats(BaseModel):
     actors: int
     documents: int

@@ -5,6 +5,11 @@ cached under the data version it was computed from, so invalidation is one
 counter increment: after a write, no request can hit an entry computed before
 it, even one that was still running when the write landed and stores its
 answer afterwards (it goes in under the old version and is never served).
+
+In front of another endpoint the data changes without a write through us, so
+nothing says when an answer went stale; there the cache is off unless the
+operator accepts answers up to ``lifetime`` seconds old. The version then also
+moves on every ``lifetime`` seconds, which expires entries and ETags alike.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -39,7 +45,13 @@ class ResultCache:
     True
     """
 
-    def __init__(self, *, max_bytes: int = 64 * 1024 * 1024, max_entry_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_entry_bytes: int | None = None,
+        lifetime: float | None = None,
+    ) -> None:
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes if max_entry_bytes is not None else max(max_bytes // 8, 0)
         self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
@@ -47,11 +59,14 @@ class ResultCache:
         self._lock = threading.Lock()
         self._boot = secrets.token_hex(4)  # ETags from before a restart never match after it
         self._counter = 0
+        self.lifetime = lifetime
 
     @property
     def version(self) -> str:
-        """The data version: changes on every write and on every restart."""
-        return f"{self._boot}-{self._counter}"
+        """The data version: changes on every write, on every restart, and every ``lifetime`` seconds."""
+        if self.lifetime is None:
+            return f"{self._boot}-{self._counter}"
+        return f"{self._boot}-{self._counter}-{int(time.time() // self.lifetime)}"
 
     def key(self, *parts: str) -> str:
         """A cache key (and strong ETag) for a request, bound to the current data version."""

@@ -75,6 +75,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _seconds_or_none(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError("must be 0 (off) or more")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service can be told. Each field has an env var ``STANCEGRAPH_<FIELD>``."""
@@ -115,6 +122,10 @@ class Settings:
         default=64 * 1024 * 1024, metadata={"env": "CACHE_BYTES", "parse": _non_negative_int}
     )
     cache_control: str = field(default="no-cache", metadata={"env": "CACHE_CONTROL", "parse": str})
+    # Behind an endpoint, answers may be served from the cache for up to this many seconds (0: no cache).
+    endpoint_cache_seconds: float = field(
+        default=0.0, metadata={"env": "ENDPOINT_CACHE_SECONDS", "parse": _seconds_or_none}
+    )
 
     def __post_init__(self) -> None:
         if self.store is not None and self.endpoint:

@@ -1,7 +1,7 @@
 """``/viewer``: the interactive stance graph, and the scripts it loads from ``/viewer/static/``.
 
 The page embeds the nodes and edges of ``/api/graph`` (both come from
-:func:`graph.viewer.graph_payload`) and loads vis-network (from the pyvis
+:func:`graph.payload.graph_payload`) and loads vis-network (from the pyvis
 wheel) and its own script and stylesheet from this server only; its
 Content-Security-Policy forbids everything else.
 """
@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse
 from stancegraph.api.dependencies import StoreDep
 from stancegraph.api.routes.graph import ViewerScope
 from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.payload import graph_payload
 from stancegraph.graph.relations import viewer_graph
-from stancegraph.graph.viewer import assets, content_security_policy, graph_payload, render_viewer
+from stancegraph.graph.viewer import assets, content_security_policy, render_viewer
 
 router = APIRouter(tags=["viewer"])
 

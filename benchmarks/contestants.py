@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.loading import OXIGRAPH_STORE, STANCEGRAPH_STORE, STANCEGRAPH_THREADS_STORE
+from tests.servers import stop
 
 
 class NotInstalled(Exception):
@@ -199,9 +200,4 @@ def running(
                 raise StartError(f"{error}; see {log_path}") from None
             yield dataclasses.replace(server, pid=process.pid)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+            stop(process, seconds=15)

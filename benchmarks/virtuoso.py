@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/virtuoso.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stancegraph.graph.query_shape import result_kind
-from tests.servers import free_port, virtuoso_server, wait_until_up
+from tests.servers import free_port, stop, virtuoso_server, wait_until_up
 
 GRAPH = "https://w3id.org/stancegraph/graph/synthetic"
 QUERIES = Path(__file__).resolve().parent / "queries"
@@ -124,8 +124,7 @@ def main() -> None:
                 wait_until_up(f"{relay}/sparql?query=ASK%7B%7D", seconds=60)
                 print(measure(virtuoso.url, relay, options.rounds))
             finally:
-                service.terminate()
-                service.wait(timeout=30)
+                stop(service)
 
 
 def interleaved(client: httpx.Client, direct: str, relay: str, query: str, accept: str, rounds: int) -> str:

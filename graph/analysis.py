@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import networkx as nx
 
 from stancegraph.graph.errors import NotFoundError, StancegraphError
+from stancegraph.graph.rows import iri, optional_text, text
 from stancegraph.graph.store import Row, Store, Term
-from stancegraph.graph.terms import as_date, local_id, python_value, resource
+from stancegraph.graph.terms import as_date, local_id, resource
 
 SIGNS = {"supports": 1, "opposes": -1}
 MIXED = 0
@@ -407,7 +408,7 @@ def draft_diff(store: Store, old: str, new: str) -> DraftDiff:
         new: store.rows("documents", document=new_iri),
     }
     for name, rows in documents.items():
-        if not rows or not any(str(python_value(row["kind"])).endswith("#Draft") for row in rows):
+        if not rows or not any(text(row, "kind").endswith("#Draft") for row in rows):
             raise NotFoundError("draft", name)
     if old_iri not in {row.get("revisionOf") for row in documents[new]}:
         raise LineageError(f"{new!r} is not a revision of {old!r}; give the earlier draft first")
@@ -429,8 +430,7 @@ def draft_diff(store: Store, old: str, new: str) -> DraftDiff:
 
 
 def _document_node(rows: list[Row]) -> Node:
-    iri = str(python_value(rows[0]["document"]))
-    return Node(iri=iri, id=local_id(iri), label=str(python_value(rows[0]["label"])))
+    return _ref(rows[0], "document", "label")
 
 
 def _creators(store: Store, document: Term) -> tuple[Node, ...]:
@@ -438,25 +438,20 @@ def _creators(store: Store, document: Term) -> tuple[Node, ...]:
     return tuple(_ref(row, "creator") for row in rows)
 
 
-def _ref(row: Row, name: str) -> Node:
-    """The node a row names in ``name``, labelled by ``{name}Label``."""
-    iri = str(python_value(row[name]))
-    return Node(iri=iri, id=local_id(iri), label=str(python_value(row[f"{name}Label"])))
+def _ref(row: Row, name: str, label: str | None = None) -> Node:
+    """The node a row names in ``name``, labelled by ``label`` (default ``{name}Label``)."""
+    node = iri(row, name)
+    return Node(iri=node, id=local_id(node), label=text(row, label or f"{name}Label"))
 
 
 def _clause_diff(row: Row) -> ClauseDiff:
-    plain = {name: python_value(term) for name, term in row.items()}
     return ClauseDiff(
-        change=str(plain["change"]),
-        kind=str(plain["kind"]).rsplit("#", 1)[-1].lower(),
+        change=iri(row, "change"),
+        kind=text(row, "kind").rsplit("#", 1)[-1].lower(),
         previous=_ref(row, "previous") if "previous" in row else None,
-        previous_wording=_text(plain.get("previousWording")),
+        previous_wording=optional_text(row, "previousWording"),
         new=_ref(row, "new") if "new" in row else None,
-        new_wording=_text(plain.get("newWording")),
-        quote=str(plain["quote"]),
-        certainty=str(plain["certaintyLabel"]),
+        new_wording=optional_text(row, "newWording"),
+        quote=text(row, "quote"),
+        certainty=text(row, "certaintyLabel"),
     )
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)

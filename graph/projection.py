@@ -20,8 +20,9 @@ import pyoxigraph as ox
 
 from stancegraph.graph.kinds import node_kinds
 from stancegraph.graph.queries import inject_pattern, load_query, only_pinned, values_block
+from stancegraph.graph.rows import integer, iri, plain, text
 from stancegraph.graph.store import Row, Store
-from stancegraph.graph.terms import local_id, python_value
+from stancegraph.graph.terms import local_id
 
 GROUPS = {
     "https://w3id.org/stancegraph/ns#Actor": "actor",
@@ -67,21 +68,11 @@ BATCH = 1000  # positions described per query: a VALUES block of about 60 kB
 Key = tuple[str, str, str]  # a stance's position, actor and target IRIs
 
 
-def _iri(row: Row, name: str) -> str:
-    term = row[name]
-    assert isinstance(term, ox.NamedNode), f"?{name} must be an IRI"
-    return term.value
-
-
-def _plain(row: Row) -> dict[str, object]:
-    return {name: python_value(term) for name, term in row.items()}
-
-
 def rows_for(store: Store, name: str, *, values: tuple[str, Iterable[str]] | None = None) -> list[Row]:
     """The rows of a named query, optionally for some values (IRIs) of one variable."""
     if values is None:
         return store.rows(name)
-    terms = list(values[1])
+    terms = [ox.NamedNode(value) for value in values[1]]
     if not terms:
         return []
     return store.select(inject_pattern(load_query(name), values_block(values[0], terms)))
@@ -91,11 +82,11 @@ def _stance_keys(store: Store, scope: Scope, *, side: tuple[str, Iterable[str]] 
     """(position, actor, target) of every stance in the scope, or of those with one end among ``side``'s nodes."""
     query = only_pinned(load_query("stance-keys"), {"inDraft": scope.draft})
     if scope.actors:
-        query = inject_pattern(query, values_block("actor", (actor.value for actor in scope.actors)))
+        query = inject_pattern(query, values_block("actor", scope.actors))
     if side is not None:
-        query = inject_pattern(query, values_block(*side))
+        query = inject_pattern(query, values_block(side[0], map(ox.NamedNode, side[1])))
     rows = store.select(query)
-    return [(_iri(row, "position"), _iri(row, "actor"), _iri(row, "target")) for row in rows]
+    return [(iri(row, "position"), iri(row, "actor"), iri(row, "target")) for row in rows]
 
 
 @dataclass
@@ -118,15 +109,15 @@ def _select(store: Store, scope: Scope) -> _Selection:
             sides[actor], sides[target] = "actor", "target"
         pinned = {node.value for node in (scope.draft, *scope.actors) if node is not None}
         if scope.draft is not None:
-            pinned.update(_iri(row, "clause") for row in store.rows("clauses", draft=scope.draft))
+            pinned.update(iri(row, "clause") for row in store.rows("clauses", draft=scope.draft))
         degrees.update(dict.fromkeys(pinned, 0))
     else:
         # One aggregate counts every node's stances (210 ms on a million triples), so kinds and
         # labels are read only for the nodes kept.
         for row in store.rows("node-degrees"):
-            node = _iri(row, "node")
-            degrees[node] += int(str(python_value(row["degree"])))
-            sides[node] = str(python_value(row["side"]))
+            node = iri(row, "node")
+            degrees[node] += integer(row, "degree")
+            sides[node] = text(row, "side")
         if scope.max_nodes is None or len(degrees) < scope.max_nodes:
             return _whole(store, scope, degrees)
     chosen = _balanced(degrees, sides, pinned, scope.max_nodes)
@@ -143,11 +134,11 @@ def _balanced(degrees: Counter[str], sides: dict[str, str], pinned: set[str], li
     Ranking both together would keep only actors (each takes dozens of
     stances, a clause gets a few), and a graph of actors alone has no edges.
     """
-    ranked = sorted(degrees, key=lambda iri: (-degrees[iri], iri))
-    first = [iri for iri in ranked if iri in pinned]
-    actors = [iri for iri in ranked if iri not in pinned and sides.get(iri) == "actor"]
-    others = [iri for iri in ranked if iri not in pinned and sides.get(iri) != "actor"]
-    turns = [iri for pair in zip_longest(actors, others) for iri in pair if iri is not None]
+    ranked = sorted(degrees, key=lambda node: (-degrees[node], node))
+    first = [node for node in ranked if node in pinned]
+    actors = [node for node in ranked if node not in pinned and sides.get(node) == "actor"]
+    others = [node for node in ranked if node not in pinned and sides.get(node) != "actor"]
+    turns = [node for pair in zip_longest(actors, others) for node in pair if node is not None]
     chosen = first + turns
     return chosen if limit is None else chosen[:limit]
 
@@ -155,15 +146,15 @@ def _balanced(degrees: Counter[str], sides: dict[str, str], pinned: set[str], li
 def _whole(store: Store, scope: Scope, degrees: Counter[str]) -> _Selection:
     """Every node (those with no stance too), unless ``max_nodes`` or ``max_edges`` cuts."""
     nodes = node_kinds(store)
-    positions = sum(degrees[_iri(row, "node")] for row in nodes if _iri(row, "group") == ACTOR)
+    positions = sum(degrees[iri(row, "node")] for row in nodes if iri(row, "group") == ACTOR)
     truncated = scope.max_nodes is not None and len(nodes) > scope.max_nodes
     if truncated:
-        nodes = sorted(nodes, key=lambda row: (-degrees[_iri(row, "node")], _iri(row, "node")))[
+        nodes = sorted(nodes, key=lambda row: (-degrees[iri(row, "node")], iri(row, "node")))[
             : scope.max_nodes
         ]
     if not truncated and (scope.max_edges is None or positions <= scope.max_edges):
         return _Selection(nodes, None, False)
-    chosen = {_iri(row, "node") for row in nodes}
+    chosen = {iri(row, "node") for row in nodes}
     kept, cut = _stances_among(
         _stance_keys(store, scope, side=_smaller_side(nodes, degrees)), chosen, scope.max_edges
     )
@@ -172,9 +163,9 @@ def _whole(store: Store, scope: Scope, degrees: Counter[str]) -> _Selection:
 
 def _smaller_side(nodes: list[Row], degrees: Counter[str]) -> tuple[str, list[str]]:
     """Pin the stances' actors or their targets, whichever the chosen nodes have fewer stances on."""
-    actors = [_iri(row, "node") for row in nodes if _iri(row, "group") == ACTOR]
-    targets = [_iri(row, "node") for row in nodes if _iri(row, "group") != ACTOR]
-    if sum(degrees[iri] for iri in actors) <= sum(degrees[iri] for iri in targets):
+    actors = [iri(row, "node") for row in nodes if iri(row, "group") == ACTOR]
+    targets = [iri(row, "node") for row in nodes if iri(row, "group") != ACTOR]
+    if sum(degrees[node] for node in actors) <= sum(degrees[node] for node in targets):
         return "actor", actors
     return "target", targets
 
@@ -194,11 +185,11 @@ def stance_graph(store: Store, scope: Scope = WHOLE) -> nx.MultiDiGraph:
     """
     selection = _select(store, scope)
     graph = nx.MultiDiGraph(truncated=selection.truncated)
-    for row in map(_plain, selection.nodes):
-        iri = str(row["node"])
+    for row in map(plain, selection.nodes):
+        node = str(row["node"])
         graph.add_node(
-            iri,
-            id=local_id(iri),
+            node,
+            id=local_id(node),
             label=row["label"],
             group=GROUPS[str(row["group"])],
             kind=local_id(str(row["kind"])).rsplit("#", 1)[-1],
@@ -208,7 +199,7 @@ def stance_graph(store: Store, scope: Scope = WHOLE) -> nx.MultiDiGraph:
     _add_stances(graph, store, selection.positions, evidence=scope.evidence)
     links = sorted(
         (str(row["source"]), str(row["relation"]), str(row["target"]))
-        for row in map(_plain, store.rows("lineage-edges"))
+        for row in map(plain, store.rows("lineage-edges"))
     )
     for source, relation_iri, target in links:
         if source in graph and target in graph and graph.nodes[source]["group"] in LINEAGE_GROUPS:
@@ -230,7 +221,7 @@ def _add_stances(
             for start in range(0, len(positions), BATCH)
             for row in rows_for(store, query, values=("position", positions[start : start + BATCH]))
         ]
-    for row in sorted(map(_plain, rows), key=lambda row: str(row["position"])):
+    for row in sorted(map(plain, rows), key=lambda row: str(row["position"])):
         actor, target = str(row["actor"]), str(row["target"])
         if actor not in graph or target not in graph:
             continue

@@ -17,13 +17,14 @@ and the viewer is their only reader, so they are added on request
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
 from stancegraph.graph.projection import BATCH, Scope, rows_for, stance_graph
+from stancegraph.graph.rows import plain
 from stancegraph.graph.store import Row, Store
-from stancegraph.graph.terms import local_id, python_value
+from stancegraph.graph.terms import PlainValue, local_id
 
 ROLES, CLAIMS, DRAFTING = "roles", "claims", "drafting"
 LAYERS = (ROLES, CLAIMS, DRAFTING)
@@ -58,21 +59,21 @@ def add_relations(graph: nx.MultiDiGraph, store: Store) -> None:
             graph.add_edge(source, target, key=data["id"], **data)
 
 
-def _batched(store: Store, query: str, variable: str, iris: list[str]) -> list[dict[str, object]]:
+def _batched(store: Store, query: str, variable: str, iris: list[str]) -> list[dict[str, PlainValue]]:
     """The plain rows of ``query`` for these IRIs of ``variable``, a VALUES block of :data:`BATCH` at a time."""
     rows: list[Row] = [
         row
         for start in range(0, len(iris), BATCH)
         for row in rows_for(store, query, values=(variable, iris[start : start + BATCH]))
     ]
-    return [{name: python_value(term) for name, term in row.items()} for row in rows]
+    return [plain(row) for row in rows]
 
 
 Edge = tuple[str, str, dict[str, object]]
 
 
 def _evidence(
-    row: dict[str, object], *, source: str = "evidence", label: str = "evidenceLabel"
+    row: Mapping[str, object], *, source: str = "evidence", label: str = "evidenceLabel"
 ) -> dict[str, object]:
     return {
         "quote": row.get("quote"),
@@ -88,7 +89,7 @@ def _name(iri: object) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _roles(rows: Iterable[dict[str, object]]) -> Iterable[Edge]:
+def _roles(rows: Iterable[Mapping[str, object]]) -> Iterable[Edge]:
     for row in rows:
         source, target, relation = str(row["source"]), str(row["target"]), _name(row["relation"])
         membership = row.get("membership")
@@ -103,7 +104,7 @@ def _roles(rows: Iterable[dict[str, object]]) -> Iterable[Edge]:
         )
 
 
-def _claims(rows: Iterable[dict[str, object]]) -> Iterable[Edge]:
+def _claims(rows: Iterable[Mapping[str, object]]) -> Iterable[Edge]:
     """Claimant -> each thing the claim is about; and whoever reported it -> the claimant, once per claim."""
     for row in rows:
         claim, claimant = str(row["claim"]), str(row["claimant"])
@@ -121,7 +122,7 @@ def _claims(rows: Iterable[dict[str, object]]) -> Iterable[Edge]:
             yield reporter, claimant, common | {"relation": REPORTED, "id": f"{local_id(claim)}:reported"}
 
 
-def _drafting(rows: Iterable[dict[str, object]]) -> Iterable[Edge]:
+def _drafting(rows: Iterable[Mapping[str, object]]) -> Iterable[Edge]:
     for row in rows:
         creator, draft = str(row["creator"]), str(row["draft"])
         identifier = f"{DRAFTED}:{local_id(creator)}:{local_id(draft)}"

@@ -24,8 +24,10 @@ from functools import cache
 import pyoxigraph as ox
 
 from stancegraph.graph.errors import NotFoundError, SourceAssignmentError
+from stancegraph.graph.graph_changes import drop_graph
 from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id, resource
+from stancegraph.graph.writes import apply, plan_graph_change
 from stancegraph.ontology import GRAPH, ID, VOCABULARY_FILE, VOCABULARY_GRAPH
 
 
@@ -81,12 +83,16 @@ def source_graphs(store: Store) -> list[SourceGraph]:
 
 
 def drop_source(store: Store, identifier: str) -> int:
-    """Retract a source: drop its graph in one transaction and return how many triples went with it.
+    """Retract a source: drop its graph in one validated transaction; return how many triples went.
 
     Its positions go, and with them the truthy edges they alone backed (derived
     edges sit in their node's graph); whatever another source also holds stays.
-    ``identifier`` is a short id or the document's IRI; one that names no source
-    graph is a :class:`NotFoundError` and the store is left as it was.
+    A retraction is a write like any other (:mod:`graph.writes`): if another
+    source refers to a node only this one describes (a position on its clause,
+    say), the shapes refuse it with a :class:`ShapeViolationError` naming what
+    would be left dangling, and the store is left as it was. ``identifier`` is a
+    short id or the document's IRI; one that names no source graph is a
+    :class:`NotFoundError`.
     """
     try:
         graph = source_graph(resource(identifier))
@@ -95,7 +101,6 @@ def drop_source(store: Store, identifier: str) -> int:
     rows = store.rows("source-triples", graph=graph)
     if graph == VOCABULARY_GRAPH or not rows:
         raise NotFoundError("source", identifier)
-    store.apply_update(f"DROP GRAPH {graph}")
-    triples = rows[0]["triples"]
-    assert isinstance(triples, ox.Literal)
-    return int(triples.value)
+    changes = plan_graph_change(store, drop_graph(graph))
+    apply(store, changes)
+    return sum(1 for quad in changes.removed if quad.graph_name == graph)

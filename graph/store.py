@@ -26,9 +26,8 @@ import pyoxigraph as ox
 
 from stancegraph.graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError, StoreError
 from stancegraph.graph.queries import bind_values, load_query
+from stancegraph.graph.rows import Row, Term, integer
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-Row = dict[str, Term]
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]
 
 
@@ -77,9 +76,7 @@ class Store(ABC):
 
     def count(self) -> int:
         """The number of distinct triples in the union of the graphs."""
-        count = self.rows("triple-count")[0]["triples"]
-        assert isinstance(count, ox.Literal)
-        return int(count.value)
+        return integer(self.rows("triple-count")[0], "triples")
 
     def all_quads(self) -> list[ox.Quad]:
         """Every quad, each in its graph (an endpoint: the triples of its default graph)."""

@@ -15,7 +15,10 @@ _INTEGERS = {
 }
 
 
-def python_value(term: object) -> str | int | float | bool | None:
+PlainValue = str | int | float | bool | None
+
+
+def python_value(term: object) -> PlainValue:
     """A JSON-friendly value for a term: numbers and booleans typed, dates as ISO text, IRIs as text."""
     if term is None:
         return None

@@ -24,69 +24,20 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 import jinja2
-import networkx as nx
 import pyvis
 from markupsafe import Markup
 from pyvis.network import Network
 
-from stancegraph.graph.analysis import coalition_groups
+from stancegraph.graph.payload import LINEAGE, STANCE_LAYER, STANCES, GraphEdge, GraphNode, StanceGraph
 from stancegraph.graph.relations import CLAIMS, DRAFTING, ROLES
-from stancegraph.graph.terms import as_date, local_id
+from stancegraph.graph.terms import as_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 VIS_JS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
 STATIC_PREFIX = "/viewer/static/"
-
-
-class ApiNode(TypedDict):
-    """A node of ``/api/graph``: an actor, a draft or a clause."""
-
-    id: str
-    iri: str
-    label: str
-    group: str
-    kind: str
-    kind_label: str
-    draft: str | None
-    coalition: int | None
-
-
-class ApiEdge(TypedDict):
-    """An edge of ``/api/graph``: a stance (with its evidence), a lineage link (evidence fields None),
-    or a relation of :mod:`graph.relations` (a role, a claim, a drafting; with the evidence the data gives)."""
-
-    id: str
-    source: str
-    target: str
-    relation: str
-    layer: str
-    role: NotRequired[str | None]
-    claim: NotRequired[str | None]
-    claim_label: NotRequired[str | None]
-    quote: str | None
-    source_document: str | None
-    source_label: str | None
-    date: str | None
-    certainty: str | None
-    document: str | None
-    position: str | None
-
-
-class GraphPayload(TypedDict):
-    """The JSON of ``/api/graph``, which is also what the viewer draws.
-
-    ``truncated``: the scope's caps left nodes or stances out (see :class:`graph.projection.Scope`).
-    An actor's ``coalition`` is its group's index in :func:`graph.analysis.coalition_groups`
-    (largest first; ``None`` for actors with no stance, and for drafts and clauses):
-    computed here so that the viewer, served or opened from a file, needs no second request.
-    """
-
-    nodes: list[ApiNode]
-    edges: list[ApiEdge]
-    truncated: NotRequired[bool]
 
 
 @dataclass(frozen=True)
@@ -138,9 +89,6 @@ RELATION_LABELS: Mapping[str, str] = {
     "reported": "reported a claim by",
     "drafted": "drafted",
 }
-STANCES = ("supports", "opposes")
-STANCE_LAYER = "stances"
-LINEAGE = "lineage"
 # Stance edges differ by colour, dash pattern and arrow head (an arrow for support, a bar for opposition).
 EDGE_STYLES: Mapping[str, Mapping[str, Any]] = {
     "supports": {"color": "#009e73", "width": 2.5, "dashes": False, "arrows": {"to": {"enabled": True}}},
@@ -182,65 +130,7 @@ EDGE_STYLES: Mapping[str, Mapping[str, Any]] = {
 BIG_GRAPH = 300
 
 
-def graph_payload(graph: nx.MultiDiGraph) -> GraphPayload:
-    """The ``/api/graph`` JSON for a projection from :func:`graph.projection.stance_graph`.
-
-    Ids are the short ids of ``/id/{id}``; an edge's ``source``/``target`` are node
-    ids and ``source_document`` is the evidence's source (a document id).
-    """
-    groups = {member.iri: i for i, group in enumerate(coalition_groups(graph)) for member in group}
-    nodes: list[ApiNode] = [
-        {
-            "id": data["id"],
-            "iri": iri,
-            "label": str(data["label"]),
-            "group": data["group"],
-            "kind": data["kind"],
-            "kind_label": str(data["kind_label"]),
-            "draft": local_id(str(data["draft"])) if data.get("draft") else None,
-            "coalition": groups.get(iri),
-        }
-        for iri, data in graph.nodes(data=True)
-    ]
-    edges = [
-        _api_edge(source, target, key, data)
-        for source, target, key, data in graph.edges(keys=True, data=True)
-    ]
-    return {"nodes": nodes, "edges": edges, "truncated": bool(graph.graph.get("truncated", False))}
-
-
-def _api_edge(source: str, target: str, key: object, data: Mapping[str, Any]) -> ApiEdge:
-    """One edge of the payload: a stance is keyed by its position, a relation brings its own id."""
-    relation = data["relation"]
-    stance = relation in STANCES
-    layer = STANCE_LAYER if stance else data.get("layer", LINEAGE)
-    if stance:
-        identifier = local_id(str(key))
-    elif layer == LINEAGE:
-        identifier = f"{relation}:{local_id(source)}:{local_id(target)}"
-    else:
-        identifier = str(data["id"])
-    evidence = data.get("source")
-    return {
-        "id": identifier,
-        "source": local_id(source),
-        "target": local_id(target),
-        "relation": relation,
-        "layer": layer,
-        "quote": data.get("quote"),
-        "source_document": local_id(str(evidence)) if evidence else None,
-        "source_label": data.get("source_label"),
-        "date": data.get("date"),
-        "certainty": data.get("certainty"),
-        "document": local_id(str(data["document"])) if stance else None,
-        "position": local_id(str(data["position"])) if stance else None,
-        "role": data.get("role"),
-        "claim": data.get("claim"),
-        "claim_label": data.get("claim_label"),
-    }
-
-
-def build_network(payload: GraphPayload) -> Network:
+def build_network(payload: StanceGraph) -> Network:
     """A pyvis network for a payload: styled nodes and edges carrying their data, and vis options.
 
     Node and edge references may be ids or IRIs; they are resolved to node ids.
@@ -302,7 +192,7 @@ def build_network(payload: GraphPayload) -> Network:
     return net
 
 
-def _resolve(ids: Mapping[str, str], edge: ApiEdge, end: str) -> str:
+def _resolve(ids: Mapping[str, str], edge: GraphEdge, end: str) -> str:
     reference = str(edge[end])  # type: ignore[literal-required]
     if reference not in ids:
         raise ValueError(f"edge {edge['id']!r}: its {end} {reference!r} is not a node of the graph")
@@ -321,7 +211,7 @@ def _first_day(date: str | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def timeline_days(payload: GraphPayload) -> list[str]:
+def timeline_days(payload: StanceGraph) -> list[str]:
     """The stops of the "as of" slider: the day before the first dated position, then every day
     on which a position starts to hold. Between two stops nothing changes (claims keep their dates
     but are not stances: the slider leaves them alone)."""
@@ -338,13 +228,13 @@ def timeline_days(payload: GraphPayload) -> list[str]:
     return [before.isoformat(), *days]
 
 
-def _position_dates(payload: GraphPayload) -> dict[str, int]:
+def _position_dates(payload: StanceGraph) -> dict[str, int]:
     """How many positions there are and how many have no usable date, for the slider's note."""
     days = [_first_day(edge.get("date")) for edge in payload["edges"] if edge["relation"] in STANCES]
     return {"all": len(days), "undated": days.count(None)}
 
 
-def coalition_legend(payload: GraphPayload) -> list[dict[str, str]]:
+def coalition_legend(payload: StanceGraph) -> list[dict[str, str]]:
     """One legend row per coalition, in the order of :func:`graph.analysis.coalition_groups`: its colour
     and its members' labels."""
     members: dict[int, list[str]] = {}
@@ -357,12 +247,12 @@ def coalition_legend(payload: GraphPayload) -> list[dict[str, str]]:
     ]
 
 
-def _draft_colours(nodes: Sequence[ApiNode]) -> dict[str, str]:
+def _draft_colours(nodes: Sequence[GraphNode]) -> dict[str, str]:
     drafts = sorted((node["label"], node["id"]) for node in nodes if node["group"] == "draft")
     return {draft: DRAFT_COLOURS[i % len(DRAFT_COLOURS)] for i, (_, draft) in enumerate(drafts)}
 
 
-def _node_style(node: ApiNode, draft_colour: str | None) -> NodeStyle:
+def _node_style(node: GraphNode, draft_colour: str | None) -> NodeStyle:
     if node["group"] == "actor":
         return ACTOR_STYLES.get(node["kind"], OTHER_ACTOR)
     colour = draft_colour or OTHER_ACTOR.colour
@@ -412,7 +302,7 @@ def _set_options(net: Network, *, nodes: int, big: bool) -> None:
     options.nodes = {"scaling": {"label": {"drawThreshold": 10 if big else 6}}}
 
 
-def legend(payload: GraphPayload) -> list[dict[str, str]]:
+def legend(payload: StanceGraph) -> list[dict[str, str]]:
     """Legend rows for the kinds in the payload: symbol shape, colour, and what it means."""
     nodes = payload["nodes"]
     rows: list[dict[str, str]] = []
@@ -460,7 +350,7 @@ def edge_legend() -> list[dict[str, Any]]:
     return rows
 
 
-def filter_choices(payload: GraphPayload) -> dict[str, list[dict[str, str]]]:
+def filter_choices(payload: StanceGraph) -> dict[str, list[dict[str, str]]]:
     """The options of each filter control, from what the payload holds."""
     nodes, edges = payload["nodes"], payload["edges"]
 
@@ -552,7 +442,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_viewer(payload: GraphPayload, *, standalone: bool) -> str:
+def render_viewer(payload: StanceGraph, *, standalone: bool) -> str:
     """The viewer page for a payload (the JSON of ``/api/graph``).
 
     ``standalone=True`` inlines every script and style, so the file opens from

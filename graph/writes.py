@@ -12,8 +12,8 @@ size of the store.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -27,22 +27,28 @@ from stancegraph.graph.validation import ValidationReport, require_valid_change
 from stancegraph.ontology import VOCABULARY_GRAPH
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ChangeSet:
-    """The quads a write adds and removes, already validated."""
+    """The quads a write adds and removes, already validated, and the named graphs it leaves empty.
+
+    ``dropped`` graphs are removed by name too, so that a retracted source's graph is gone from
+    ``GRAPH ?g`` and the store's list of graphs, as after ``DROP GRAPH``, not kept as an empty name.
+    """
 
     added: frozenset[ox.Quad]
     removed: frozenset[ox.Quad]
     report: ValidationReport
+    dropped: frozenset[ox.NamedNode] = frozenset()
 
     def as_update(self) -> str:
         """One SPARQL update that applies the change in a single transaction."""
         if any(isinstance(term, ox.BlankNode) for quad in self.removed for term in quad.triple):
             raise StoreError("a write cannot remove triples about blank nodes; give those nodes IRIs")
-        return f"DELETE DATA {{ {_data_block(self.removed)} }} ;\nINSERT DATA {{ {_data_block(self.added)} }}"
+        drops = "".join(f" ;\nDROP SILENT GRAPH {graph}" for graph in sorted(self.dropped, key=str))
+        return f"DELETE DATA {{ {_data_block(self.removed)} }} ;\nINSERT DATA {{ {_data_block(self.added)} }}{drops}"
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.removed)
+        return bool(self.added or self.removed or self.dropped)
 
 
 def _data_block(quads: Iterable[ox.Quad]) -> str:
@@ -105,7 +111,10 @@ def plan_graph_change(store: Store, change: GraphChange) -> ChangeSet:
         removed += engine.quads_for_pattern(None, None, None, target)
     if change.everything:
         removed += (q for q in engine if q.graph_name != VOCABULARY_GRAPH)
-    return _plan(engine, change.quads, removed)
+    planned = _plan(engine, change.quads, removed)
+    refilled = {quad.graph_name for quad in change.quads}
+    emptied = {target for target in change.emptied if isinstance(target, ox.NamedNode)} - refilled
+    return dataclasses.replace(planned, dropped=frozenset(emptied))
 
 
 def apply(store: Store, changes: ChangeSet) -> None:

@@ -8,18 +8,23 @@ with :func:`virtuoso_server`, the benchmark with other data; one way to start it
 from __future__ import annotations
 
 import contextlib
+import gc
+import http.server
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pyoxigraph as ox
 
 from stancegraph.graph.export import export
 from stancegraph.graph.loading import bundled_store
@@ -29,6 +34,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def closed_store(location: Path, quads: Iterable[ox.Quad] | None = None) -> Path:
+    """An on-disk store holding ``quads`` (the bundled data if none), closed again so that a server
+    or a child process can open it (a pyoxigraph store closes when it is collected)."""
+    store = ox.Store(str(location))
+    store.extend(bundled_store().all_quads() if quads is None else quads)
+    store.flush()
+    del store
+    gc.collect()
+    return location
 
 
 def wait_until_up(url: str, *, seconds: float = 30.0) -> None:
@@ -72,8 +88,7 @@ def oxigraph_server(workdir: Path) -> Iterator[str]:
         wait_until_up(f"{url}?query=ASK%7B%7D")
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 #: The graph the bundled data is loaded into on Virtuoso, which keeps graphs of its own beside it.
@@ -177,12 +192,7 @@ def virtuoso_server(workdir: Path, *, buffers: int = 10_000) -> Iterator[Virtuos
         wait_until_up(f"{url}?query=ASK%7B%7D", seconds=120)
         yield Virtuoso(url, workdir, sql_port, isql)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, seconds=60)
 
 
 @contextlib.contextmanager
@@ -214,14 +224,31 @@ def _serve_until_stopped(
 
 
 @contextlib.contextmanager
+def loopback_http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a thread; yields the base URL, stops on exit."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler that does not log every request to stderr."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
 def recording_http_server() -> Iterator[tuple[str, list[str]]]:
     """A loopback HTTP server that records every request path it gets; yields (base URL, paths)."""
-    import http.server
-    import threading
-
     seen: list[str] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             seen.append(self.path)
             self.send_response(200)
@@ -231,17 +258,18 @@ def recording_http_server() -> Iterator[tuple[str, list[str]]]:
 
         do_POST = do_GET
 
-        def log_message(self, *args: object) -> None:
-            pass
+    with loopback_http_server(Handler) as url:
+        yield url, seen
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+
+def stop(process: subprocess.Popen[Any], *, seconds: float = 30.0) -> None:
+    """Ask a server process to stop (SIGTERM), and kill it if it has not within ``seconds``."""
+    process.terminate()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @contextlib.contextmanager

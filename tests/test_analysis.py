@@ -22,13 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import httpx
 import networkx as nx
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from stancegraph.api import problems
-from stancegraph.api.routes import analysis as routes
 from stancegraph.graph import analysis
 from stancegraph.graph.errors import NotFoundError
 from stancegraph.graph.projection import stance_graph
@@ -333,24 +330,20 @@ def test_as_of_reads_months_and_years_from_their_first_day() -> None:
 
 
 @pytest.fixture(scope="module")
-def client(bundled: LocalStore) -> Iterator[TestClient]:
-    """The analysis router in an app of its own, the store on ``app.state`` as ``create_app`` puts it."""
-    app = FastAPI()
-    problems.install(app)
-    app.include_router(routes.router)
-    app.state.store = bundled
-    with TestClient(app) as test_client:
-        yield test_client
+def client(local_url: str) -> Iterator[httpx.Client]:
+    """The real service over the bundled data."""
+    with httpx.Client(base_url=local_url, timeout=30) as http_client:
+        yield http_client
 
 
-def test_api_alignment_matrix(client: TestClient) -> None:
+def test_api_alignment_matrix(client: httpx.Client) -> None:
     body = client.get("/api/alignment").json()
     assert [actor["id"] for actor in body["actors"]] == ["europe", "putin", "russia", "ukraine", "us"]
     assert body["scores"][4] == [1.0, None, 0.5, 1.0, None]
     assert len(body["pairs"]) == 6
 
 
-def test_api_alignment_of_one_actor(client: TestClient) -> None:
+def test_api_alignment_of_one_actor(client: httpx.Client) -> None:
     body = client.get("/api/alignment/ukraine").json()
     assert body["actor"]["label"] == "Ukraine"
     assert [(p["other"]["id"], p["score"]) for p in body["pairs"]] == [
@@ -363,7 +356,7 @@ def test_api_alignment_of_one_actor(client: TestClient) -> None:
     assert missing.headers["content-type"].startswith("application/problem+json")
 
 
-def test_api_coalitions_contested_and_centrality(client: TestClient) -> None:
+def test_api_coalitions_contested_and_centrality(client: httpx.Client) -> None:
     coalitions = client.get("/api/coalitions").json()
     assert [[m["id"] for m in c["members"]] for c in coalitions] == [
         ["europe", "ukraine", "us"],
@@ -376,7 +369,7 @@ def test_api_coalitions_contested_and_centrality(client: TestClient) -> None:
     assert centrality[0]["actor"]["id"] == "us"
 
 
-def test_api_timeline(client: TestClient) -> None:
+def test_api_timeline(client: httpx.Client) -> None:
     body = client.get("/api/timeline", params={"as_of": "2025-11-20"}).json()
     stances = [edge["position"] for edge in body["edges"] if edge["relation"] in analysis.SIGNS]
     assert sorted(stances) == ["position-russia-supports-plan-28", "position-us-supports-plan-28"]

@@ -13,6 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from stancegraph.graph.payload import GraphEdge, GraphNode, StanceGraph, graph_payload
+from stancegraph.graph.projection import WHOLE
+from stancegraph.graph.relations import viewer_graph
+from stancegraph.graph.store import LocalStore
+
 # Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); only
 # `stancegraph serve` itself is started once, on the bundled data.
 pytestmark = pytest.mark.backends("local", "remote")
@@ -398,6 +403,31 @@ def test_openapi_describes_the_models(http: httpx.Client) -> None:
         assert path in spec["paths"]
     responses = spec["paths"]["/api/actors/{id}"]["get"]["responses"]
     assert PROBLEM in responses["404"]["content"]
+
+
+def test_openapi_of_the_graph_lists_every_field_of_the_viewers_payload(
+    http: httpx.Client, bundled: LocalStore
+) -> None:
+    """``/api/graph`` serves :mod:`graph.payload`'s types as they are: every field the viewer draws
+    from is documented and served (``coalition`` once went missing from a second definition)."""
+    spec = http.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    route = spec["paths"]["/api/graph"]["get"]["responses"]["200"]
+    assert route["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/StanceGraph"
+    payload = graph_payload(viewer_graph(bundled, WHOLE))
+    served = http.get("/api/graph").json()
+    for shape, produced, answered in (
+        (StanceGraph, [payload], [served]),
+        (GraphNode, payload["nodes"], served["nodes"]),
+        (GraphEdge, payload["edges"], served["edges"]),
+    ):
+        declared = shape.__required_keys__ | shape.__optional_keys__
+        documented = schemas[shape.__name__]["properties"]
+        assert set().union(*(item.keys() for item in produced)) <= declared == documented.keys()
+        assert all(item.keys() == produced[0].keys() for item in answered)
+        assert all(
+            documented[name].get("description") for name in documented if name not in ("nodes", "edges")
+        )
 
 
 def test_docs_use_no_cdn(http: httpx.Client, server_url: str) -> None:

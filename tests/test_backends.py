@@ -167,7 +167,7 @@ def _queries(
 ) -> list[dict[str, str | list[str]]]:
     """The query strings to ask ``route`` with: required parameters filled in every way the data allows,
     then each optional parameter alone: a filter with each of its values (a repeatable one also with all
-    of them), a boolean set, a cap at each of its ten smallest values; and one page past the first."""
+    of them), a boolean set, a cap at each of its ten smallest values; one page past the first, and one far past the end."""
     required: list[list[tuple[str, str]]] = []
     optional: list[dict[str, str | list[str]]] = []
     names = {p["name"] for p in parameters}
@@ -188,8 +188,11 @@ def _queries(
             optional.extend({name: value} for value in values)
             if schema.get("type") == "array":
                 optional.append({name: values})
-    if {"limit", "offset"} <= names:
-        optional.append({"limit": "2", "offset": "1"})
+    if {
+        "limit",
+        "offset",
+    } <= names:  # a page past the first, and one far past the end (engines bound sorting)
+        optional.extend([{"limit": "2", "offset": "1"}, {"offset": "10643"}])
     bases: list[dict[str, str | list[str]]] = [dict(both) for both in itertools.product(*required)]
     return [base | extra for base in bases for extra in [{}, *optional]]
 

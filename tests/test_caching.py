@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import http.client
 import threading
@@ -15,8 +14,6 @@ import brotli
 import httpx
 import pytest
 
-from stancegraph.api.app import create_app
-from stancegraph.api.settings import Settings
 from tests.servers import stalled_request
 
 TOKEN = "caching-test-token-0123456789"
@@ -57,6 +54,27 @@ def test_a_repeated_query_is_answered_from_the_cache(server_url: str) -> None:
     assert second.headers.get("x-cache") == "hit" and first.headers.get("x-cache") != "hit"
     assert second.content == first.content and second.headers["content-type"] == first.headers["content-type"]
     assert posted_again.headers.get("x-cache") == "hit" and posted_again.content == posted.content
+
+
+@pytest.mark.remote
+def test_behind_an_endpoint_answers_are_cached_only_when_allowed_and_only_for_so_long(
+    serve: Callable[..., str], remote_endpoint: str
+) -> None:
+    query = {"query": LABELS + " LIMIT 3"}
+    with httpx.Client(base_url=serve(endpoint=remote_endpoint)) as uncached:
+        answers = [uncached.get("/sparql", params=query) for _ in range(2)]
+    assert all("etag" not in a.headers and a.headers.get("x-cache") != "hit" for a in answers)
+    with httpx.Client(base_url=serve(endpoint=remote_endpoint, endpoint_cache_seconds=3600)) as cached:
+        first, second = (cached.get("/sparql", params=query) for _ in range(2))
+        revalidated = cached.get("/sparql", params=query, headers={"If-None-Match": first.headers["etag"]})
+    assert second.headers["x-cache"] == "hit" and second.content == first.content
+    assert revalidated.status_code == 304
+    with httpx.Client(base_url=serve(endpoint=remote_endpoint, endpoint_cache_seconds=0.5)) as brief:
+        first = brief.get("/sparql", params=query)
+        time.sleep(0.6)  # past the lifetime: entries and ETags have expired
+        later = brief.get("/sparql", params=query, headers={"If-None-Match": first.headers["etag"]})
+    assert later.status_code == 200 and later.headers.get("x-cache") != "hit"
+    assert later.headers["etag"] != first.headers["etag"] and later.content == first.content
 
 
 # About a second on the bundled data: long enough for requests sent together to overlap.
@@ -207,29 +225,25 @@ def test_a_big_select_streams_and_the_client_can_stop_early(serve: Callable[...,
         assert client.get("/api/stats").status_code == 200
 
 
-def test_a_compressed_answer_is_kept_compressed_and_sent_again_as_is() -> None:
+def test_a_compressed_answer_is_kept_compressed_and_sent_again_as_is(
+    serve: Callable[..., str], local_url: str
+) -> None:
     """The cache keeps what went out (compressed), so a hit is not compressed again;
-    each encoding is its own representation, with its own ETag."""
+    each encoding is its own representation, with its own ETag.
 
-    async def scenario() -> tuple[list[httpx.Response], int, int]:
-        app = create_app(Settings(cache_bytes=8 * 1024 * 1024))
-        cache = app.state.on_write.__self__  # the ResultCache the write hook invalidates
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                responses = [
-                    await client.get("/api/graph", headers={"Accept-Encoding": encoding})
-                    for encoding in ("br", "br")
-                ]
-                kept_after_br = cache.size_bytes
-                responses.append(await client.get("/api/graph", headers={"Accept-Encoding": "identity"}))
-        return responses, kept_after_br, len(responses[2].content)
-
-    (first, again, plain), kept, plain_size = asyncio.run(scenario())
+    The cache is sized so that one entry may take half the plain JSON: the brotli answer fits and is
+    hit, the plain one does not (a cache that kept the JSON and compressed each time would miss both).
+    """
+    plain_size = len(httpx.get(f"{local_url}/api/graph", headers={"Accept-Encoding": "identity"}).content)
+    url = serve(cache_bytes=8 * (plain_size // 2))  # an entry may take an eighth of the cache
+    with httpx.Client(base_url=url, timeout=30) as client:
+        first, again = (client.get("/api/graph", headers={"Accept-Encoding": "br"}) for _ in range(2))
+        plain, plain_again = (
+            client.get("/api/graph", headers={"Accept-Encoding": "identity"}) for _ in range(2)
+        )
     assert first.headers["content-encoding"] == again.headers["content-encoding"] == "br"
     assert again.headers["x-cache"] == "hit" and first.headers.get("x-cache") != "hit"
     assert again.content == first.content == plain.content  # httpx decodes: the same JSON each time
-    assert kept < plain_size / 3, "the cache holds the brotli bytes, not the JSON"
-    assert "content-encoding" not in plain.headers
+    assert "content-encoding" not in plain.headers and plain_again.headers.get("x-cache") != "hit"
     assert plain.headers["etag"] != first.headers["etag"] == again.headers["etag"]
     assert "Accept-Encoding" in again.headers["vary"]

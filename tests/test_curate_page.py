@@ -36,7 +36,8 @@ from tests.browser import (
     page_opener,
 )
 from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
-from tests.test_write_api import AUTH, TOKEN, ask, count, make_store
+from tests.servers import closed_store
+from tests.test_write_api import AUTH, TOKEN, ask, count
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +70,7 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
 @pytest.fixture
 def writable(tmp_path: Path) -> Iterator[str]:
     """The service with writes on, over a store of its own (each test may change it)."""
-    settings = Settings(port=0, store=make_store(tmp_path / "store"), write_token=TOKEN, query_workers=2)
+    settings = Settings(port=0, store=closed_store(tmp_path / "store"), write_token=TOKEN, query_workers=2)
     with running(settings) as url:
         yield url
 

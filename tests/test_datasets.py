@@ -9,7 +9,6 @@ the union; the cache tells datasets apart; the JSON API filters by source.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from stancegraph.graph.loading import bundled_store
 from tests.problems import problem
+from tests.servers import closed_store
 
 GRAPH = "https://w3id.org/stancegraph/graph/"
 ROFF, SECOND, VOCABULARY = (
@@ -46,14 +46,8 @@ GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
 
 def per_source_store(location: Path) -> Path:
     """An on-disk store of per-source graphs (the bundled ones and a second source), closed again for the service."""
-    quads = bundled_store().all_quads()
-    store = ox.Store(str(location))
-    store.load(ox.serialize(quads, format=ox.RdfFormat.TRIG), format=ox.RdfFormat.TRIG)
-    store.load(SECOND_SOURCE.encode(), format=ox.RdfFormat.TRIG)
-    store.flush()
-    del store
-    gc.collect()  # closes the store, so the service's workers can open it
-    return location
+    second = ox.parse(SECOND_SOURCE, format=ox.RdfFormat.TRIG)
+    return closed_store(location, [*bundled_store().all_quads(), *second])
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from stancegraph.graph.errors import StancegraphError
 from stancegraph.graph.loading import bundled_store, load_files
+from tests.conftest import REMOTE_BACKENDS
 from tests.hostile import hostile_turtle
 from tests.servers import recording_http_server
 from tests.test_write_api import AUTH, TOKEN, make_store
@@ -152,10 +153,19 @@ FUZZED: set[tuple[str, str]] = set()
 
 
 @schema.parametrize()
+@pytest.mark.backends("local", "virtuoso")
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_the_api_never_fails_and_keeps_to_its_schema(case: schemathesis.Case) -> None:
+def test_the_api_never_fails_and_keeps_to_its_schema(case: schemathesis.Case, backend: str) -> None:
+    """No 5xx, every answer as declared. In front of another engine, the engine may fail a request
+    we relay (Virtuoso sorts at most 10,000 rows by default, so ``/api/actors?offset=10643`` fails
+    there): that is a 502 (or 504) problem document that names the endpoint and quotes it."""
     FUZZED.add((case.method, case.path))
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance], timeout=30)
+    response = case.call(timeout=30)
+    if backend in REMOTE_BACKENDS and response.status_code in (502, 504):
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "/sparql" in response.json()["detail"]  # the endpoint's URL, with its own message
+        return
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 
 
 # ---------------------------------------------------------------- hypothesis: loaders and parameters

@@ -87,7 +87,7 @@ def test_a_client_that_stops_reading_holds_its_worker_only_until_the_deadline(
         started = time.monotonic()
         answer = httpx.get(f"{url}/sparql", params={"query": ASK}, timeout=30)
         assert answer.status_code == 200 and answer.json()["boolean"] is True
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 10  # a worker blocked for good would leave it waiting 30 s
 
 
 def test_the_default_deadline_is_ten_seconds_and_threads_are_an_opt_in() -> None:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from fastapi.testclient import TestClient
 
-from stancegraph.api.app import create_app
-from stancegraph.api.dependencies import get_store
-from stancegraph.api.settings import Settings
 from stancegraph.graph.loading import bundled_store
-from stancegraph.graph.store import LocalStore
 from stancegraph.ontology import ID, PREFIXES
+from tests.servers import closed_store
 
 # Every test here that uses `server_url` or `http` runs on both backends (tests/conftest.py); the hostile
 # data is an in-process app with its store replaced, so that one is local only.
@@ -99,26 +95,27 @@ HOSTILE_QUOTE = '"><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture(scope="module")
-def hostile_client() -> Iterator[TestClient]:
-    """The app with its store dependency overridden by the bundled data plus hostile strings."""
-    store = bundled_store()
+def hostile_client(
+    serve: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[httpx.Client]:
+    """The real service over the bundled data with hostile strings in a label and a quote."""
     label = ox.NamedNode(PREFIXES["rdfs"] + "label")
-    europe = ID.term("europe")
-    position = ID.term("position-europe-opposes-amnesty")
     quote = ox.NamedNode("https://w3id.org/stancegraph/ns#quote")
-    for subject, predicate, old in [(europe, label, None), (position, quote, None)]:
-        for triple in list(store.oxigraph.quads_for_pattern(subject, predicate, old)):
-            store.oxigraph.remove(triple)
-    store.oxigraph.add(ox.Quad(europe, label, ox.Literal(HOSTILE_LABEL)))
-    store.oxigraph.add(ox.Quad(position, quote, ox.Literal(HOSTILE_QUOTE)))
-    app = create_app(Settings())
-    app.dependency_overrides[get_store] = lambda: LocalStore(store.oxigraph, "hostile test data")
-    with TestClient(app) as client:
+    europe, position = ID.term("europe"), ID.term("position-europe-opposes-amnesty")
+    replaced = {(europe, label): HOSTILE_LABEL, (position, quote): HOSTILE_QUOTE}
+    quads = [
+        ox.Quad(q.subject, q.predicate, ox.Literal(replaced[(q.subject, q.predicate)]), q.graph_name)
+        if (q.subject, q.predicate) in replaced
+        else q
+        for q in bundled_store().all_quads()
+    ]
+    url = serve(store=closed_store(tmp_path_factory.mktemp("hostile") / "store", quads))
+    with httpx.Client(base_url=url, timeout=30) as client:
         yield client
 
 
 @pytest.mark.parametrize("name", ["europe", "plan-28-amnesty", "position-europe-opposes-amnesty"])
-def test_hostile_data_is_escaped(hostile_client: TestClient, name: str) -> None:
+def test_hostile_data_is_escaped(hostile_client: httpx.Client, name: str) -> None:
     page = hostile_client.get(f"/id/{name}", headers={"Accept": BROWSER}).text
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;label&#34;)&lt;/script&gt;" in page

@@ -8,6 +8,8 @@ from starlette.requests import Request
 
 from stancegraph.api.catalog import Catalog
 from stancegraph.api.pagination import PageRequest, page_of
+from stancegraph.graph.queries import keys_query, query_names
+from stancegraph.graph.rows import integer
 from stancegraph.graph.store import LocalStore
 from stancegraph.ontology import ID, SG
 
@@ -97,3 +99,22 @@ def test_kinds_are_matched_by_name_in_any_case(http: httpx.Client) -> None:
     kinds = {actor["kind"] for actor in http.get("/api/actors", params={"kind": "state"}).json()["items"]}
     assert kinds == {"State"}
     assert _ids(http, "/api/actors", kind="no-such-kind") == ([], 0)
+
+
+@pytest.mark.parametrize(
+    "name", [name for name in query_names() if name.endswith("-keys") and name != "stance-keys"]
+)
+def test_keys_queries_page_and_count_from_their_named_file(bundled: LocalStore, name: str) -> None:
+    query = keys_query(name)
+    every = bundled.select(query.page({}, limit=10_000, offset=0))
+    assert len(every) > 3
+    assert integer(bundled.select(query.count({}, up_to=10_000))[0], "total") == len(every)
+    assert integer(bundled.select(query.count({}, up_to=2))[0], "total") == 2
+    assert bundled.select(query.page({}, limit=2, offset=1)) == every[1:3]
+
+
+def test_a_query_of_another_shape_is_no_keys_query() -> None:
+    with pytest.raises(ValueError, match=r"stance-keys\.rq must SELECT DISTINCT one"):
+        keys_query("stance-keys")
+    with pytest.raises(ValueError, match="limit"):
+        keys_query("claim-keys").page({}, limit=-1, offset=0)

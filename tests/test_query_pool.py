@@ -84,8 +84,9 @@ def test_a_runaway_query_is_stopped_and_others_keep_their_latency(pool: QueryPoo
     thread.join()
     assert isinstance(outcome["error"], QueryTimeoutError)
     assert "2 s limit" in str(outcome["error"])
-    assert 2.0 <= float(outcome["seconds"]) < 4.0  # type: ignore[arg-type]
-    assert latencies and sorted(latencies)[len(latencies) // 2] < 0.5
+    seconds = float(outcome["seconds"])  # type: ignore[arg-type]
+    assert 2.0 <= seconds < 2.0 * 5  # stopped at its deadline, not run to its end
+    assert latencies and sorted(latencies)[len(latencies) // 2] < seconds / 4  # the others kept going
     # and afterwards the pool is whole again
     assert b"NATO" in answer_bytes(pool, LABELS, solutions_format="JSON")
     assert b"NATO" in answer_bytes(pool, LABELS, solutions_format="JSON")

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from stancegraph.graph.derivation import derived_edges
-from stancegraph.graph.errors import NotFoundError, SourceAssignmentError
+from stancegraph.graph.errors import NotFoundError, ShapeViolationError, SourceAssignmentError
 from stancegraph.graph.export import export
 from stancegraph.graph.loading import build_store, bundled_files, load_files, scratch_store
 from stancegraph.graph.sources import drop_source, source_graphs
@@ -87,14 +87,33 @@ def test_a_turtle_file_citing_one_source_goes_whole_into_its_graph(two_sources: 
 
 
 def test_dropping_a_source_keeps_what_another_source_backs(two_sources: LocalStore) -> None:
-    second_before = set(two_sources.quads(SECOND))
-    removed = drop_source(two_sources, "roff-us-russian-peace-plan")
-    assert removed > 700 and ROFF not in set(two_sources.oxigraph.named_graphs())
-    assert set(two_sources.quads(SECOND)) == second_before
+    first_before, second_before = set(two_sources.quads(ROFF)), set(two_sources.quads(SECOND))
+    removed = drop_source(two_sources, "second-article")
+    assert removed == len(second_before) and SECOND not in set(two_sources.oxigraph.named_graphs())
+    assert set(two_sources.quads(ROFF)) == first_before
     assert two_sources.ask(f'ASK {{ <{ID}europe> ?label "Europe"@en }}')  # the shared node
-    assert two_sources.ask(f"ASK {{ <{ID}europe> <{SG}opposes> <{ID}plan-28-amnesty> }}")  # backed by both
-    assert not two_sources.ask(f"ASK {{ <{ID}us> ?p ?o }}")  # only the first source named the US
-    assert not two_sources.ask(f"ASK {{ ?actor <{SG}supports> ?target }}")  # only it backed these edges
+    assert two_sources.ask(
+        f"ASK {{ <{ID}europe> <{SG}opposes> <{ID}plan-28-amnesty> }}"
+    )  # the first backs it
+    assert not two_sources.ask(f"ASK {{ <{ID}position-second-europe-opposes-amnesty> ?p ?o }}")
+
+
+def test_dropping_the_only_source_takes_its_edges(tmp_path: Path) -> None:
+    store = open_disk_store(tmp_path / "store")
+    load_files(store, bundled_files())
+    drop_source(store, "roff-us-russian-peace-plan")
+    assert set(store.oxigraph.named_graphs()) == {VOCABULARY_GRAPH}
+    assert not store.ask(f"ASK {{ <{ID}us> ?p ?o }}")
+    assert not store.ask(f"ASK {{ ?actor <{SG}supports> ?target }}")
+
+
+def test_dropping_a_source_another_relies_on_is_refused(two_sources: LocalStore) -> None:
+    """The second article's position is on a clause only the first describes: it would point at nothing."""
+    before = set(two_sources.oxigraph)
+    with pytest.raises(ShapeViolationError) as refused:
+        drop_source(two_sources, "roff-us-russian-peace-plan")
+    assert "position-second-europe-opposes-amnesty" in str(refused.value.report.violations)
+    assert set(two_sources.oxigraph) == before
 
 
 @pytest.mark.parametrize(
@@ -195,6 +214,20 @@ def test_drop_source_from_the_command_line(tmp_path: Path) -> None:
     assert "dropped source roff-us-russian-peace-plan" in dropped.stdout
     answer = run("query", "--store", str(store), "ASK { ?a sg:opposes ?t }")
     assert answer.stdout.strip() == "false"
+
+
+def test_drop_source_refuses_to_leave_another_source_dangling(tmp_path: Path) -> None:
+    second, store = tmp_path / "second.ttl", tmp_path / "store"
+    second.write_text(SECOND_ARTICLE, encoding="utf-8")
+    assert run("load", "--store", str(store), *map(str, bundled_files()), str(second)).returncode == 0
+    before = store_contents(store)
+    refused = run("drop-source", "roff-us-russian-peace-plan", "--store", str(store))
+    assert refused.returncode == 1
+    first, *violations = refused.stderr.strip().splitlines()
+    assert first.startswith("stancegraph: error: 2 shape violation(s)")
+    assert any("position-second-europe-opposes-amnesty" in line for line in violations)
+    assert "Traceback" not in refused.stderr
+    assert store_contents(store) == before
 
 
 def test_drop_source_needs_an_existing_store(tmp_path: Path) -> None:

@@ -244,8 +244,9 @@ def test_a_slow_query_does_not_block_the_event_loop(http: httpx.Client, server_u
     assert http.get("/sparql", params={"query": ASK}).status_code == 200
     fast = time.perf_counter() - started
     thread.join()
-    assert fast < 0.5, f"a quick query waited {fast:.2f} s behind a slow one"
-    assert done["slow"] > fast
+    assert fast < done["slow"] / 5, (
+        f"a quick query took {fast:.2f} s beside a slow one of {done['slow']:.2f} s"
+    )
 
 
 def test_dataset_parameters_are_honoured(http: httpx.Client) -> None:

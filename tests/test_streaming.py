@@ -70,9 +70,11 @@ def test_a_million_rows_start_at_once_and_stream_in_constant_memory(serve: Calla
             for chunk in response.iter_bytes():
                 first_byte = first_byte or time.perf_counter() - started
                 lines += chunk.count(b"\n")
+            whole = time.perf_counter() - started
     finally:
         sampling = False
         sampler.join()
     assert lines == 1 + triples * triples
-    assert first_byte is not None and first_byte < 1.0  # the benchmark measures it on a quiet machine
+    # streamed: the first rows arrive long before the last (benchmarks/stream.py times it quietly)
+    assert first_byte is not None and first_byte < whole / 10
     assert peak - before < 50 * 1024 * 1024, f"the server grew by {(peak - before) / 2**20:.0f} MB"

@@ -24,10 +24,11 @@ from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from stancegraph.cli import main
 from stancegraph.graph.loading import bundled_files
+from stancegraph.graph.payload import StanceGraph, graph_payload
 from stancegraph.graph.projection import WHOLE, stance_graph
 from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
-from stancegraph.graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
+from stancegraph.graph.viewer import NO_COALITION, render_viewer
 from tests.browser import DESCRIBE, LAPTOP, PHONE, OpenPage, Visit, axe_violations, chromium, page_opener
 from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
 
@@ -65,8 +66,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def api_graph(server: str) -> GraphPayload:
-    graph: GraphPayload = httpx.get(f"{server}/api/graph", timeout=30).json()
+def api_graph(server: str) -> StanceGraph:
+    graph: StanceGraph = httpx.get(f"{server}/api/graph", timeout=30).json()
     return graph
 
 
@@ -127,7 +128,7 @@ def test_page_loads_cleanly_from_the_server_alone(open_viewer: OpenViewer, serve
 
 @pytest.mark.browser
 def test_it_draws_every_node_and_edge_of_api_graph(
-    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
 ) -> None:
     visit = open_viewer(f"{server}/viewer")
     counts = visit.evaluate(
@@ -145,7 +146,7 @@ def test_it_draws_every_node_and_edge_of_api_graph(
 
 @pytest.mark.browser
 def test_draft_filter_shows_one_draft_in_place_and_in_the_url(
-    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
 ) -> None:
     visit = open_viewer(f"{server}/viewer")
     positions = "() => stancegraph.network.getPositions(stancegraph.nodes.getIds())"
@@ -185,7 +186,7 @@ def _check(visit: Visit, name: str) -> None:
 def test_filters_keep_exactly_the_matching_stances(
     open_viewer: OpenViewer,
     server: str,
-    api_graph: GraphPayload,
+    api_graph: StanceGraph,
     action: Callable[[Visit], None],
     keeps: Callable[[dict[str, Any]], bool],
 ) -> None:
@@ -202,7 +203,7 @@ def test_filters_keep_exactly_the_matching_stances(
 
 @pytest.mark.browser
 def test_hovering_and_clicking_an_edge_shows_its_evidence(
-    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
 ) -> None:
     edge = next(e for e in api_graph["edges"] if e["id"] == "position-europe-opposes-amnesty")
     visit = open_viewer(f"{server}/viewer")
@@ -319,7 +320,7 @@ def test_colouring_by_coalition_follows_api_coalitions(open_viewer: OpenViewer, 
 
 @pytest.mark.browser
 def test_as_of_slider_shows_the_stances_that_held_on_a_day(
-    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
 ) -> None:
     dated = sorted(
         e["id"] for e in api_graph["edges"] if e["relation"] in ("supports", "opposes") and e["date"]
@@ -418,7 +419,7 @@ def _unlinked(visit: Visit) -> list[str]:
 
 @pytest.mark.browser
 def test_layers_switch_on_and_off_and_hold_what_the_data_holds(
-    open_viewer: OpenViewer, server: str, api_graph: GraphPayload, bundled: LocalStore
+    open_viewer: OpenViewer, server: str, api_graph: StanceGraph, bundled: LocalStore
 ) -> None:
     in_api = {layer: sum(e["layer"] == layer for e in api_graph["edges"]) for layer in LAYERS}
     for layer, query in DATA_COUNTS.items():
@@ -666,7 +667,7 @@ def test_hostile_labels_and_quotes_stay_text(open_viewer: OpenViewer, hostile_se
 # ---------------------------------------------------------------- the standalone file
 
 
-def hostile_payload(store: LocalStore) -> GraphPayload:
+def hostile_payload(store: LocalStore) -> StanceGraph:
     """The bundled graph with Europe's label and one of its quotes replaced by markup."""
     payload = graph_payload(stance_graph(store))
     next(node for node in payload["nodes"] if node["id"] == "europe")["label"] = HOSTILE_LABEL
@@ -725,7 +726,7 @@ def test_standalone_file_keeps_hostile_labels_as_text(
     visit.assert_clean(allowed_origin=None)
 
 
-def synthetic_payload(*, nodes: int, edges: int, drafts: int = 3, seed: int = 1) -> GraphPayload:
+def synthetic_payload(*, nodes: int, edges: int, drafts: int = 3, seed: int = 1) -> StanceGraph:
     """A random graph of the viewer's shape: every clause in a draft, stances skewed to a few actors."""
     rng = random.Random(seed)
     kinds = [

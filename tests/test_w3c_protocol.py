@@ -13,7 +13,6 @@ write token, which only updates need.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from tests.problems import PROBLEM
+from tests.servers import closed_store
 
 TOKEN = "w3c-protocol-token-0123456789"
 DATA = "http://kasei.us/2009/09/sparql/data/"
@@ -322,15 +322,10 @@ REFUSED_BY_THE_SHAPES = {
 
 def _store(location: Path, *, graph_data: bool) -> Path:
     """A fresh on-disk store, holding the tests' ``ut:graphData`` (dataN.nt in graph dataN.rdf) if asked."""
-    store = ox.Store(str(location))
-    if graph_data:
-        for n in (1, 2, 3):
-            document = ox.NamedNode(f"{DATA}data{n}.rdf")
-            store.add(ox.Quad(document, RDF_TYPE, FOAF_DOCUMENT, document))
-    store.flush()
-    del store
-    gc.collect()  # closes the store, so the service's workers can open it
-    return location
+    documents = [ox.NamedNode(f"{DATA}data{n}.rdf") for n in (1, 2, 3)] if graph_data else []
+    return closed_store(
+        location, [ox.Quad(document, RDF_TYPE, FOAF_DOCUMENT, document) for document in documents]
+    )
 
 
 @pytest.fixture(scope="module")

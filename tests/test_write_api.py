@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
@@ -18,10 +17,8 @@ import pytest
 
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
-from stancegraph.graph.loading import bundled_files, load_files
-from stancegraph.graph.store import open_disk_store
 from tests.problems import problem
-from tests.servers import free_port, wait_until_up
+from tests.servers import closed_store, free_port, stop, wait_until_up
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -51,12 +48,7 @@ CLI = "from stancegraph.cli import main; main()"
 
 def make_store(location: Path) -> Path:
     """An on-disk store holding the bundled data, closed again so a server can open it."""
-    store = open_disk_store(location)
-    load_files(store, bundled_files())
-    store.close()
-    del store
-    gc.collect()
-    return location
+    return closed_store(location)
 
 
 @pytest.fixture
@@ -538,8 +530,7 @@ def test_kill_9_right_after_an_acknowledged_write_loses_nothing(tmp_path: Path) 
     try:
         assert ask(f"http://127.0.0.1:{port}", NATO_OPPOSES)
     finally:
-        restarted.terminate()
-        restarted.wait(10)
+        stop(restarted)
 
 
 def test_kill_9_during_a_bulk_load_leaves_the_store_as_it_was_or_fully_loaded(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
@@ -15,11 +14,12 @@ import pyoxigraph as ox
 import pytest
 
 from stancegraph.graph.errors import QuerySyntaxError, ShapeViolationError
+from stancegraph.graph.graph_changes import add_to_graph, drop_graph, replace_graph
 from stancegraph.graph.loading import bundled_files, load_files
 from stancegraph.graph.sparql_guard import RemoteAccessError
 from stancegraph.graph.store import LocalStore, open_disk_store
-from stancegraph.graph.writes import apply, plan_update
-from tests.servers import recording_http_server
+from stancegraph.graph.writes import apply, plan_graph_change, plan_update
+from tests.servers import closed_store, recording_http_server
 
 PREFIXES = """
 PREFIX : <https://w3id.org/stancegraph/id/>
@@ -38,6 +38,7 @@ INSERT DATA {
     dct:source :roff-us-russian-peace-plan ; sg:certainty sg:Stated .
 }"""
 )
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 NATO_OPPOSES = PREFIXES + "ASK { :nato sg:opposes :plan-28-no-nato-troops }"
 
 
@@ -107,6 +108,18 @@ def test_a_write_to_a_named_graph_lands_in_that_graph_and_can_be_taken_back(stor
     assert snapshot(store) == before
 
 
+def test_a_graph_store_delete_drops_the_graph_and_a_put_keeps_it(store: LocalStore) -> None:
+    """Emptied by a Graph Store ``DELETE``, a graph is gone by name as after ``DROP GRAPH``; a ``PUT`` refills it."""
+    graph = ox.NamedNode("https://w3id.org/stancegraph/graph/test")
+    note = ox.Triple(ox.NamedNode("https://w3id.org/stancegraph/id/nato"), RDFS_COMMENT, ox.Literal("a note"))
+    apply(store, plan_graph_change(store, add_to_graph(graph, [note])))
+    apply(store, plan_graph_change(store, replace_graph(graph, [note])))
+    assert graph in set(store.oxigraph.named_graphs())
+    apply(store, plan_graph_change(store, drop_graph(graph)))
+    assert graph not in set(store.oxigraph.named_graphs())
+    assert not list(store.oxigraph.quads_for_pattern(None, None, None, graph))
+
+
 def test_a_truthy_edge_written_by_hand_is_taken_back(store: LocalStore) -> None:
     """Derived edges follow the positions: one inserted alone is re-derived away, so nothing changes."""
     changes = plan_update(store, PREFIXES + "INSERT DATA { :nato sg:supports :plan-28-amnesty }")
@@ -143,12 +156,7 @@ WRITER = textwrap.dedent(
 
 
 def test_kill_9_right_after_acknowledged_writes_loses_none(tmp_path: Path) -> None:
-    location = tmp_path / "store"
-    setup = open_disk_store(location)
-    load_files(setup, bundled_files())
-    setup.close()
-    del setup
-    gc.collect()
+    location = closed_store(tmp_path / "store")
     child = subprocess.Popen([sys.executable, "-c", WRITER, str(location)], stdout=subprocess.PIPE, text=True)
     acknowledged = []
     assert child.stdout is not None

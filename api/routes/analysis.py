@@ -16,13 +16,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from stancegraph.api.dependencies import StoreDep
-from stancegraph.api.models import StanceGraph
 from stancegraph.api.problems import PROBLEM_RESPONSES
 from stancegraph.graph import analysis
 from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.payload import StanceGraph, graph_payload
 from stancegraph.graph.projection import STANCES_ONLY, stance_graph
 from stancegraph.graph.terms import resource
-from stancegraph.graph.viewer import graph_payload
 
 router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
 
@@ -52,8 +51,10 @@ class Timeline(StanceGraph):
     """The stance graph as it stood on a date: only positions dated on or before it."""
 
     as_of: dt.date
-    include_undated: bool = Field(description="Whether positions without a date were kept.")
-    undated: list[str] = Field(description="IRIs of the positions that carry no date (kept or left out).")
+    include_undated: Annotated[bool, Field(description="Whether positions without a date were kept.")]
+    undated: Annotated[
+        list[str], Field(description="IRIs of the positions that carry no date (kept or left out).")
+    ]
 
 
 @router.get("/alignment", summary="Alignment of every pair of actors, as a matrix and as pairs")
@@ -99,5 +100,9 @@ def timeline(
 ) -> Timeline:
     """Undated positions are left out unless ``include_undated``; their IRIs are listed either way."""
     sliced = analysis.as_of(graph, as_of, include_undated=include_undated)
-    payload = {**graph_payload(sliced), "undated": sliced.graph["undated"]}
-    return Timeline.model_validate(payload | {"as_of": as_of, "include_undated": include_undated})
+    return {
+        **graph_payload(sliced),
+        "as_of": as_of,
+        "include_undated": include_undated,
+        "undated": sliced.graph["undated"],
+    }

@@ -1,6 +1,6 @@
 """``/api/graph``: the stance graph as plain nodes and edges, for a viewer to draw.
 
-Built by :func:`graph.viewer.graph_payload` from :func:`graph.relations.viewer_graph`
+Built by :func:`graph.payload.graph_payload` from :func:`graph.relations.viewer_graph`
 (the stance projection plus the relations that explain its actors), so the
 viewer and this route draw the same graph, and the analysis the same stances. A big store
 is drawn in part: one draft, some actors, and at most ``max_nodes`` nodes and
@@ -16,13 +16,12 @@ from fastapi import Depends, Query
 
 from stancegraph.api.catalog import Catalog
 from stancegraph.api.dependencies import CatalogDep, StoreDep
-from stancegraph.api.models import StanceGraph
 from stancegraph.api.problems import invalid_parameter
 from stancegraph.api.routes import api_router, pinned
 from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.payload import StanceGraph, graph_payload
 from stancegraph.graph.projection import Scope
 from stancegraph.graph.relations import viewer_graph
-from stancegraph.graph.viewer import graph_payload
 from stancegraph.ontology import SG
 
 router = api_router("graph")
@@ -83,8 +82,8 @@ GraphScope = Annotated[Scope, Depends(graph_scope)]
 ViewerScope = Annotated[Scope, Depends(viewer_scope)]
 
 
-@router.get("", response_model=StanceGraph)
+@router.get("")
 def get_graph(store: StoreDep, scope: GraphScope) -> StanceGraph:
     """Actors, drafts and clauses as nodes; stances (with their evidence), draft lineage, and the roles,
     claims and drafting among the nodes (with the evidence the data gives) as edges."""
-    return StanceGraph.model_validate(graph_payload(viewer_graph(store, scope)))
+    return graph_payload(viewer_graph(store, scope))

@@ -286,9 +286,10 @@ def view(out: Path, store: Store) -> None:
     Example:
       stancegraph view --out stances.html
     """
+    from stancegraph.graph.payload import graph_payload
     from stancegraph.graph.projection import WHOLE
     from stancegraph.graph.relations import viewer_graph
-    from stancegraph.graph.viewer import graph_payload, render_viewer
+    from stancegraph.graph.viewer import render_viewer
 
     payload = graph_payload(viewer_graph(store, WHOLE))
     html = render_viewer(payload, standalone=True).encode("utf-8")
