@@ -5,6 +5,9 @@ output (as ``stancegraph load`` does), then times writes of about 100 triples ea
 
 * ``stancegraph``: a validated write (plan the difference, derive the edges, validate, apply),
   as a SPARQL Update (``INSERT DATA``) and as quads (the Graph Store Protocol's POST);
+* ``stancegraph curate``: a curation (a new statement, its speaker, one position on a stored
+  clause, the quote placed in the statement's text), as ``stancegraph add`` and ``POST
+  /api/sources`` run it: checks, lookalike names against every stored actor, the same validated write;
 * ``oxigraph``: the same ``INSERT DATA`` run by Oxigraph itself, unvalidated: the engine's own
   cost of the write, the peer the ratio is taken against.
 
@@ -29,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from benchmarks.procfs import rss_by_process
+from stancegraph.graph.curation import curate
 from stancegraph.graph.loading import build_store
 from stancegraph.graph.store import open_disk_store
 from stancegraph.graph.writes import apply, plan_addition, plan_update
@@ -70,6 +74,17 @@ def position_copies(store: ox.Store, serial: int, copies: int) -> list[ox.Quad]:
     return made
 
 
+def curation(serial: int, clause: str) -> tuple[str, str]:
+    """A small curation (YAML) and its source's text: a new statement by a new speaker against ``clause``."""
+    yaml = (
+        f"source: {{label: Benchmark statement {serial}, kind: statement}}\n"
+        f"actors: [{{label: Benchmark speaker {serial}, kind: person, new: true}}]\n"
+        f"positions:\n  - {{actor: benchmark-speaker-{serial}, stance: opposes, target: {clause},\n"
+        f"     quote: We oppose point {serial}., certainty: stated}}\n"
+    )
+    return yaml, f"Our statement. We oppose point {serial}. That is all."
+
+
 def insert_data(quads: list[ox.Quad]) -> str:
     lines = [
         f"GRAPH {q.graph_name} {{ {q.triple} }}"
@@ -103,7 +118,14 @@ def run(triples: int, writes: int, workdir: Path) -> None:
     engine = store.engine()
     size = len(engine)
     per_write = max(1, 100 // max(1, len(position_copies(engine, 0, 1))))
-    times: dict[str, list[float]] = {"stancegraph update": [], "stancegraph add": [], "oxigraph update": []}
+    clause_query = f"SELECT ?c WHERE {{ ?c a <{SG.Clause.value}> }} LIMIT 1"
+    clause = next(iter(engine.query(clause_query, use_default_graph_as_union=True)))["c"].value  # type: ignore[index]
+    times: dict[str, list[float]] = {
+        "stancegraph update": [],
+        "stancegraph add": [],
+        "stancegraph curate": [],
+        "oxigraph update": [],
+    }
     rss_before = rss_bytes()
     for serial in range(writes):
         update = insert_data(position_copies(engine, 3 * serial, per_write))
@@ -111,6 +133,8 @@ def run(triples: int, writes: int, workdir: Path) -> None:
         raw = insert_data(position_copies(engine, 3 * serial + 2, per_write))
         times["stancegraph update"].append(timed(lambda u=update: apply(store, plan_update(store, u))))
         times["stancegraph add"].append(timed(lambda b=batch: apply(store, plan_addition(store, b))))
+        text, source = curation(serial, clause)
+        times["stancegraph curate"].append(timed(lambda t=text, s=source: curate(store, t, source_text=s)))
         times["oxigraph update"].append(timed(lambda r=raw: engine.update(r)))
     growth = (rss_bytes() - rss_before) / MB
     peer = statistics.median(times["oxigraph update"])

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from stancegraph.graph.curation_rdf import DCT, PROV, RDF, RDFS, XSD, build
 from stancegraph.graph.curation_schema import Curation, CurationError, parse_curation
-from stancegraph.graph.quote_selectors import QuoteProblem, anchor
+from stancegraph.graph.quote_selectors import anchor_quotes
 from stancegraph.graph.sources import in_graph, source_graph, vocabulary_in_graph
 from stancegraph.graph.store import Store
 from stancegraph.graph.validation import ValidationReport
@@ -47,8 +47,6 @@ class CurationReport:
     matched: dict[str, str]
     present: tuple[str, ...]
     quads: tuple[ox.Quad, ...]
-    quads_before: int
-    quads_after: int
     validation: ValidationReport | None  # None when nothing is added: nothing to validate
 
     @property
@@ -102,11 +100,10 @@ def curate(
     graph = source_graph(built.source)
     facts = in_graph(built.quads, graph)
     engine = store.engine()  # dropped before the write: a pooled store's is a read-only view
-    before = len(engine)
     wanted = [quad for quad in facts if quad not in engine]
     if wanted and not store.rows("node-groups", node=source_import):
         wanted += in_graph(_import_quads(source_import, parsed, digest), graph)
-    if wanted and before == 0:
+    if wanted and next(iter(engine), None) is None:  # no count: that reads the whole store
         wanted += vocabulary_in_graph()
     del engine
     changes = plan_addition(store, wanted) if wanted else None
@@ -122,8 +119,6 @@ def curate(
         matched=dict(built.matched),
         present=tuple(built.present),
         quads=(*in_order, *sorted(added - set(in_order), key=str)),  # the derived edges last
-        quads_before=before,
-        quads_after=before if dry_run else before + len(added),
         validation=None if changes is None else changes.report,
     )
 
@@ -149,23 +144,6 @@ def add_file(
         except (OSError, UnicodeDecodeError) as error:
             raise CurationError(where, [f"source.text: cannot read {text_path} ({error})"]) from None
     return curate(store, text, source_text=source, dry_run=dry_run, where=where)
-
-
-def anchor_quotes(curation: Curation, text: str) -> tuple[Curation, list[str]]:
-    """The curation with a selector on every quote, placed in ``text``, and the quotes that cannot be."""
-    problems: list[str] = []
-    sections: dict[str, tuple[Any, ...]] = {}
-    for section in ("drafts", "clauses", "changes", "positions", "claims"):
-        entries = []
-        for index, entry in enumerate(getattr(curation, section)):
-            if entry.quote is not None:
-                try:
-                    entry = entry.model_copy(update={"selector": anchor(text, entry.quote, entry.selector)})
-                except QuoteProblem as problem:
-                    problems.append(f"{section}[{index}].{problem.field}: {problem}")
-            entries.append(entry)
-        sections[section] = tuple(entries)
-    return curation.model_copy(update=sections), problems
 
 
 def _digest(curation: str | Mapping[str, Any]) -> str:

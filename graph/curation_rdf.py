@@ -88,11 +88,15 @@ def similar_names(name: str, other: str) -> bool:
     if not a or not b:
         return False
     words_a, words_b = set(a.split()), set(b.split())
+    if a == b or words_a <= words_b or words_b <= words_a:
+        return True
+    # each actor of a curation is compared with every actor's names (thousands in a large store):
+    # the cheap upper bounds of the ratio rule out almost all of them before the full ratio
+    matcher = difflib.SequenceMatcher(None, a, b)
     return (
-        a == b
-        or difflib.SequenceMatcher(None, a, b).ratio() >= SIMILARITY
-        or words_a <= words_b
-        or words_b <= words_a
+        matcher.real_quick_ratio() >= SIMILARITY
+        and matcher.quick_ratio() >= SIMILARITY
+        and matcher.ratio() >= SIMILARITY
     )
 
 

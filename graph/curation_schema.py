@@ -7,7 +7,7 @@ problem at once, each at its exact place (``positions[2].stance: must be one of 
 opposes (got 'backs')``). Values come out normalised: one stance vocabulary (``supports`` and
 ``opposes``; ``support``, ``opposition`` and ``oppose`` are accepted for them), one or more names
 as a tuple, dates as ISO text. References to other entries (``actor``, ``target``...) are plain text
-here: only the store can tell what they name (``graph/curation.py``).
+here: only the store can tell what they name (``graph/curation_rdf.py``).
 
 >>> curation = parse_curation("source: {label: A statement}\\npositions:\\n"
 ...     "  - {actor: us, stance: support, target: plan, quote: Yes., certainty: stated}")
@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -299,13 +299,6 @@ class Curation(_Strict):
     changes: Annotated[tuple[ChangeEntry, ...], BeforeValidator(_listed)] = ()
     positions: Annotated[tuple[PositionEntry, ...], BeforeValidator(_listed)] = ()
     claims: Annotated[tuple[ClaimEntry, ...], BeforeValidator(_listed)] = ()
-
-    def entries(self) -> Iterator[tuple[str, Entry]]:
-        """(location, entry) for the source and every entry, in file order: ``positions[2]``."""
-        yield "source", self.source
-        for section in SECTIONS[1:]:
-            for index, entry in enumerate(getattr(self, section)):
-                yield f"{section}[{index}]", entry
 
 
 SECTIONS = tuple(Curation.model_fields)

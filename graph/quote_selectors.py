@@ -18,8 +18,9 @@ Selector(prefix='They said no. Then they ', suffix='.', start=24, end=37)
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from stancegraph.graph.curation_schema import Selector
+from stancegraph.graph.curation_schema import Curation, Selector
 
 CONTEXT = 32
 """Characters of prefix and suffix a computed selector keeps (what annotation tools commonly keep)."""
@@ -111,3 +112,20 @@ def anchor(text: str, quote: str, given: Selector | None) -> Selector:
         start=start,
         end=end,
     )
+
+
+def anchor_quotes(curation: Curation, text: str) -> tuple[Curation, list[str]]:
+    """The curation with a selector on every quote, placed in ``text``, and the quotes that cannot be."""
+    problems: list[str] = []
+    sections: dict[str, tuple[Any, ...]] = {}
+    for section in ("drafts", "clauses", "changes", "positions", "claims"):
+        entries = []
+        for index, entry in enumerate(getattr(curation, section)):
+            if entry.quote is not None:
+                try:
+                    entry = entry.model_copy(update={"selector": anchor(text, entry.quote, entry.selector)})
+                except QuoteProblem as problem:
+                    problems.append(f"{section}[{index}].{problem.field}: {problem}")
+            entries.append(entry)
+        sections[section] = tuple(entries)
+    return curation.model_copy(update=sections), problems

@@ -44,9 +44,11 @@ class SourceReport(BaseModel):
     created: dict[str, list[str]] = Field(description="New ids, by section.")
     matched: dict[str, str] = Field(description="Actor labels matched to existing ids.")
     present: list[str] = Field(description="Nodes already in the data, left as they were.")
-    triples_before: int
-    triples_after: int
     lines: list[str] = Field(description="The report as `stancegraph add` prints it.")
+    shacl: str | None = Field(
+        description="The shapes' verdict on what is (or would be) added; null when nothing is. A curation "
+        "that breaks them is refused (422) instead."
+    )
     trig: str = Field(
         description="The triples added (or, on a dry run, that would be), as TriG: each in its source's graph, "
         "derived truthy edges and provenance included, every quote with its selector."
@@ -61,9 +63,8 @@ class SourceReport(BaseModel):
             created={section: list(ids) for section, ids in report.created.items()},
             matched=report.matched,
             present=list(report.present),
-            triples_before=report.quads_before,
-            triples_after=report.quads_after,
             lines=report.lines(),
+            shacl=None if report.validation is None else report.validation.summary(),
             trig=(ox.serialize(report.quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b"").decode(),
         )
 
