@@ -179,6 +179,7 @@ def test_a_curator_adds_a_position_and_a_claim_from_a_pasted_source(
     result = page.locator("#result")
     expect(result).to_contain_text("Every check passed")
     expect(result).to_contain_text("nothing is written yet")
+    expect(result).to_contain_text("SHACL: conforms to the stancegraph shapes")
     would_add = int(re.search(r"would add (\d+) triple", result.inner_text())[1])  # type: ignore[index]
     trig = page.locator("pre.triples").text_content() or ""  # folded away under a summary
     assert len(list(ox.parse(trig.encode(), format=ox.RdfFormat.TRIG))) == would_add

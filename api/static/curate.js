@@ -506,6 +506,7 @@
 
   function reportLists(answer) {
     const rows = [];
+    if (answer.shacl) rows.push(el('li', {}, `SHACL: ${answer.shacl}`));
     for (const [part, ids] of Object.entries(answer.created || {})) {
       if (ids.length) rows.push(el('li', {}, `New ${part}: `, ids.map((id, i) => [i ? ', ' : '', el('code', {}, id)])));
     }
