@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+#: A label and a quote that try to run script wherever they are put into a page unescaped.
+HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
+HOSTILE_QUOTE = '<b onmouseover=alert(3)>quote</b> & "</script><script>alert(4)</script>'
+
 
 def hostile_turtle(*, label: str, position_label: str, quote: str) -> str:
     """A state labelled ``label`` opposing the amnesty clause; conforms to the shapes, so it loads."""

@@ -112,6 +112,7 @@ def hostile(writable: str) -> str:
         "/id/position-hostile-opposes-amnesty",
         "/id/plan-28-amnesty",
         "/viewer",
+        "/curate",
         "/sparql",
         "/docs",
         "/api/actors/hostile",

@@ -1,0 +1,146 @@
+"""Driving the real pages in Debian's Chromium (Playwright): one launcher, one recorder, one axe check.
+
+Every page a test opens records its requests, console errors and dialogs, so a test
+can check that the page talked to no host but the server (or, opened from disk, to
+nothing at all), logged no error, and let no data run as code. Screenshots go to
+``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LAPTOP = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium: Debian's, or the binary ``STANCEGRAPH_CHROMIUM`` names."""
+    executable = os.environ.get("STANCEGRAPH_CHROMIUM") or shutil.which("chromium")
+    if executable is None:
+        pytest.fail("no chromium: install Debian's chromium package or set STANCEGRAPH_CHROMIUM")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """An open page and everything it did."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def evaluate(self, script: str, argument: Any = None) -> Any:
+        return self.page.evaluate(script, argument)
+
+    def visible(self) -> dict[str, list[dict[str, Any]]]:
+        """The viewer's nodes and edges not hidden, with the fields the filters look at."""
+        return self.evaluate(
+            """() => ({
+                nodes: stancegraph.nodes.get({filter: (n) => !n.hidden, fields: ['id', 'category', 'draft']}),
+                edges: stancegraph.edges.get({
+                    filter: (e) => !e.hidden,
+                    fields: ['id', 'from', 'to', 'relation', 'stance', 'certainty', 'document'],
+                }),
+            })"""
+        )
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+    def assert_clean(self, *, allowed_origin: str | None) -> None:
+        """No error, no dialog, and no request anywhere but ``allowed_origin`` (or the file itself)."""
+        assert self.errors == []
+        assert self.dialogs == []
+        if allowed_origin is None:
+            assert all(url.startswith("file://") for url in self.requests), self.requests
+        else:
+            origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in self.requests}
+            assert origins == {allowed_origin}, self.requests
+
+
+OpenPage = Callable[..., Visit]
+
+
+@contextmanager
+def page_opener(browser: Browser) -> Iterator[OpenPage]:
+    """``open(url, viewport=..., wait_for=...)``: a fresh browser context per page, recording what it does.
+
+    ``wait_for`` is a selector to wait for; without it, the viewer's ``stancegraph.ready``
+    (its layout has settled). Every context is closed at the end.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_(
+        url: str,
+        *,
+        viewport: dict[str, int] = LAPTOP,
+        timeout_ms: float = 30_000,
+        wait_for: str | None = None,
+    ) -> Visit:
+        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        visit = Visit(page)
+        page.on("request", lambda request: visit.requests.append(request.url))
+        page.on("requestfailed", lambda request: visit.errors.append(f"failed: {request.url}"))
+        page.on("pageerror", lambda error: visit.errors.append(f"page error: {error}"))
+        page.on("console", lambda message: message.type == "error" and visit.errors.append(message.text))
+        page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        if wait_for is None:  # the viewer: its layout has settled
+            page.evaluate("stancegraph.ready")
+        else:  # another page: this selector is there
+            page.wait_for_selector(wait_for)
+        return visit
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+# ---------------------------------------------------------------- accessibility
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+#: A short description of an element, to name the controls a keyboard test reached.
+DESCRIBE = """(e) => e === document.body ? 'body'
+    : `${e.tagName.toLowerCase()}#${e.id || ''}[${e.name || e.getAttribute('role') || ''}=${e.value || ''}]`"""
+
+
+def axe_violations(visit: Visit) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (DevTools evaluation: no CSP)."""
+    visit.page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = visit.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']} {v['id']}: {[node['target'] for node in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
