@@ -1,29 +1,24 @@
 """The graph viewer in a real browser (Debian's chromium driven by Playwright) against the real server.
 
-Every page records its requests, console errors and dialogs: a test fails if the
-page talks to any host but the loopback server (or, opened from disk, to
-anything at all), logs an error, or lets data run as code. Screenshots go to
-``artifacts/screenshots/``.
+Every page records its requests, console errors and dialogs (:mod:`tests.browser`): a test fails if
+the page talks to any host but the loopback server (or, opened from disk, to anything at all), logs
+an error, or lets data run as code. Screenshots go to ``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
@@ -33,20 +28,9 @@ from stancegraph.graph.projection import WHOLE, stance_graph
 from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.viewer import NO_COALITION, GraphPayload, graph_payload, render_viewer
+from tests.browser import LAPTOP, PHONE, OpenViewer, Visit, axe_violations
 from tests.hostile import hostile_turtle
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LAPTOP = {"width": 1366, "height": 800}
-PHONE = {"width": 390, "height": 844}
 HOSTILE_LABEL = "<img src=x onerror=alert(1)>"
 HOSTILE_QUOTE = '<b onmouseover=alert(3)>quote</b> & "</script><script>alert(4)</script>'
 # A state with a hostile label opposing a real clause, through a position whose label and quote
@@ -86,93 +70,6 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def api_graph(server: str) -> GraphPayload:
     graph: GraphPayload = httpx.get(f"{server}/api/graph", timeout=30).json()
     return graph
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("STANCEGRAPH_CHROMIUM") or shutil.which("chromium")
-    if executable is None:
-        pytest.fail("no chromium: install Debian's chromium package or set STANCEGRAPH_CHROMIUM")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Visit:
-    """An open viewer page and everything it did."""
-
-    page: Page
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def evaluate(self, script: str, argument: Any = None) -> Any:
-        return self.page.evaluate(script, argument)
-
-    def visible(self) -> dict[str, list[dict[str, Any]]]:
-        """The nodes and edges not hidden, with the fields the filters look at."""
-        return self.evaluate(
-            """() => ({
-                nodes: stancegraph.nodes.get({filter: (n) => !n.hidden, fields: ['id', 'category', 'draft']}),
-                edges: stancegraph.edges.get({
-                    filter: (e) => !e.hidden,
-                    fields: ['id', 'from', 'to', 'relation', 'stance', 'certainty', 'document'],
-                }),
-            })"""
-        )
-
-    def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=SCREENSHOTS / f"{name}.png")
-
-    def assert_clean(self, *, allowed_origin: str | None) -> None:
-        """No error, no dialog, and no request anywhere but ``allowed_origin`` (or the file itself)."""
-        assert self.errors == []
-        assert self.dialogs == []
-        if allowed_origin is None:
-            assert all(url.startswith("file://") for url in self.requests), self.requests
-        else:
-            origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in self.requests}
-            assert origins == {allowed_origin}, self.requests
-
-
-OpenViewer = Callable[..., Visit]
-
-
-@pytest.fixture
-def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
-    """Open a URL in a fresh browser context, record what the page does, and wait for the layout."""
-    contexts = []
-
-    def open_(
-        url: str,
-        *,
-        viewport: dict[str, int] = LAPTOP,
-        timeout_ms: float = 30_000,
-        wait_for: str | None = None,
-    ) -> Visit:
-        context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(timeout_ms)
-        visit = Visit(page)
-        page.on("request", lambda request: visit.requests.append(request.url))
-        page.on("requestfailed", lambda request: visit.errors.append(f"failed: {request.url}"))
-        page.on("pageerror", lambda error: visit.errors.append(f"page error: {error}"))
-        page.on("console", lambda message: message.type == "error" and visit.errors.append(message.text))
-        page.on("dialog", lambda dialog: (visit.dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(url)
-        if wait_for is None:  # the viewer: its layout has settled
-            page.evaluate("stancegraph.ready")
-        else:  # another page: this selector is there
-            page.wait_for_selector(wait_for)
-        return visit
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def dom_point(visit: Visit, script: str, argument: Any) -> tuple[float, float]:
@@ -641,21 +538,8 @@ def test_the_view_exports_as_png_and_svg(open_viewer: OpenViewer, hostile_server
 
 # ---------------------------------------------------------------- accessibility
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-BLOCKING = ("serious", "critical")
 DESCRIBE = """(e) => e === document.body ? 'body'
     : `${e.tagName.toLowerCase()}#${e.id || ''}[${e.name || e.getAttribute('role') || ''}=${e.value || ''}]`"""
-
-
-def axe_violations(visit: Visit) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now (DevTools evaluation: no CSP)."""
-    visit.page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = visit.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['impact']} {v['id']}: {[node['target'] for node in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in BLOCKING
-    ]
 
 
 def _open_filters(page: Page) -> None:
