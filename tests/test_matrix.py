@@ -425,7 +425,7 @@ def test_hostile_labels_stay_text(open_viewer: OpenViewer, hostile_url: str, syn
         if base == hostile_url:
             assert HOSTILE_LABEL in labels
             row = matrix(base)["rows"]["labels"].index(HOSTILE_LABEL)
-            visit.page.click(f'#matrix [data-row="{row}"] .cell.s2')
+            visit.page.click(f'#matrix .cell.s2[data-row="{row}"]')
             visit.page.locator("#panel h3").wait_for()
             assert "<b onmouseover=alert(3)>q</b>" in visit.page.locator("#panel").inner_text()
         assert visit.evaluate("() => document.querySelectorAll('img, #matrix b, #panel b').length") == 0

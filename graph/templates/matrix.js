@@ -292,20 +292,31 @@
       line.prepend(place(label, 0, 0, g.headW, g.rowH));
       body.push(line);
     }
-    const focusInside = grid.contains(document.activeElement) && document.activeElement !== grid;
+    const focusInside = win.contains(document.activeElement);
     win.replaceChildren(...parts, head, ...body);
+    // Redrawing replaces the cells: the focused one is focused again (it is still on screen when
+    // the keys moved it; a mouse scroll that took it away leaves the focus on the grid).
+    if (focusInside) (activeCell() || grid).focus({ preventScroll: true });
     // One tab stop always: if the active cell scrolled away, the first cell on screen takes it.
-    if (!win.querySelector('[tabindex="0"]') && r1 > r0 && c1 > c0 && !focusInside) {
+    if (!activeCell() && r1 > r0 && c1 > c0 && !focusInside) {
       active = { row: r0, col: c0 };
       win.querySelector(`[data-row="${r0}"][data-col="${c0}"]`)?.setAttribute("tabindex", "0");
     }
   }
 
+  const activeCell = () => win.querySelector(`[data-row="${active.row}"][data-col="${active.col}"]`);
+
   let frame = 0;
   grid.addEventListener("scroll", () => {
     if (!frame) frame = requestAnimationFrame(() => { frame = 0; draw(); });
   });
-  new ResizeObserver(() => { if (data) { resize(); draw(); } }).observe(grid);
+  // A new size (the evidence panel opening, a rotated phone): the focused cell stays on screen.
+  new ResizeObserver(() => {
+    if (!data) return;
+    resize();
+    if (grid.contains(document.activeElement)) moveTo(active.row, active.col);
+    else draw();
+  }).observe(grid);
 
   /* ---------------------------------------------------------------- keyboard and focus */
 
@@ -325,11 +336,11 @@
     if (cellLeft < grid.scrollLeft) grid.scrollLeft = cellLeft;
     else if (cellLeft + g.colW > grid.scrollLeft + bodyW) grid.scrollLeft = cellLeft + g.colW - bodyW;
     draw();
-    win.querySelector(`[data-row="${active.row}"][data-col="${active.col}"]`)?.focus({ preventScroll: true });
+    activeCell()?.focus({ preventScroll: true });
   }
 
   grid.addEventListener("keydown", (event) => {
-    if (!data || !event.target.matches(".cell")) return;
+    if (!data || !(event.target === grid || event.target.matches(".cell"))) return;
     const page = Math.max(1, Math.floor((grid.clientHeight - geometry.bandH - geometry.headH) / geometry.rowH) - 1);
     const { row, col } = active;
     const last = data.columns.ids.length - 1;
@@ -357,7 +368,7 @@
     if (!cell) return;
     active = { row: Number(cell.dataset.row), col: Number(cell.dataset.col) };
     draw();
-    win.querySelector(`[data-row="${active.row}"][data-col="${active.col}"]`)?.focus({ preventScroll: true });
+    activeCell()?.focus({ preventScroll: true });
     openCell(active.row, active.col);
   });
 
@@ -406,7 +417,7 @@
 
   function closePanel() {
     panel.hidden = true;
-    win.querySelector(`[data-row="${active.row}"][data-col="${active.col}"]`)?.focus({ preventScroll: true });
+    moveTo(active.row, active.col); // back to the cell, in view of the wider grid
   }
   $("panel-close").addEventListener("click", closePanel);
   document.addEventListener("keydown", (event) => {
