@@ -187,6 +187,19 @@ def test_filters_keep_exactly_the_matching_stances(
 
 
 @pytest.mark.browser
+def test_the_certainty_filter_holds_for_claims_too(
+    open_viewer: OpenViewer, server: str, api_graph: GraphPayload
+) -> None:
+    visit = open_viewer(f"{server}/viewer")
+    _check(visit, "stated")
+    claims = {e["id"]: e["certainty"] for e in api_graph["edges"] if e["layer"] == "claims"}
+    assert "stated" in claims.values() and set(claims.values()) - {"stated"}
+    shown = [claims[e["id"]] for e in visit.visible()["edges"] if e["id"] in claims]
+    assert shown and "stated" not in shown
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
 def test_hovering_and_clicking_an_edge_shows_its_evidence(
     open_viewer: OpenViewer, server: str, api_graph: GraphPayload
 ) -> None:
@@ -826,7 +839,7 @@ def test_static_files_are_typed_versioned_and_cached(server: str) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     urls = re.findall(r'(?:src|href)="(/viewer/static/[^"]+)"', page.text)
-    assert len(urls) == 4
+    assert len(urls) == 5  # vis-network, viewer.js, download.js, viewer-export.js, viewer.css
     for url in urls:
         response = httpx.get(f"{server}{url}", timeout=30)
         assert response.status_code == 200

@@ -492,7 +492,7 @@
     toggle.setAttribute("aria-expanded", String(open));
   });
 
-  window.stancegraph = { loaded: null, moveTo, openCell, drawPng };
+  window.stancegraph = { loaded: null, draw, moveTo, openCell, drawPng }; // for tests and the benchmark
   writeControls(paramsFromURL());
   load();
 })();
