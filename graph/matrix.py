@@ -212,11 +212,14 @@ def drafts_in_lineage(store: Store) -> list[tuple[str, str, list[str]]]:
         parent = _text(row, "revisionOf")
         if parent is not None and parent not in revises[draft]:
             revises[draft].append(parent)
-    pairs = [(draft, parent) for draft in labels for parent in (revises[draft] or [None])]
+    pairs: list[tuple[str, str | None]] = [(draft, parent) for draft in labels for parent in revises[draft]]
+    pairs += [(draft, None) for draft in labels if not revises[draft]]
     return [(draft, labels[draft], sorted(revises[draft])) for draft in lineage_order(pairs)]
 
 
-def _columns(store: Store, drafts: Sequence[tuple[str, str, list[str]]]) -> tuple[list[MatrixDraft], list[str], list[str], list[int]]:
+def _columns(
+    store: Store, drafts: Sequence[tuple[str, str, list[str]]]
+) -> tuple[list[MatrixDraft], list[str], list[str], list[int]]:
     """The column groups and the columns' IRIs, labels and group indexes."""
     chosen = [draft for draft, _, _ in drafts]
     clauses: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
@@ -256,13 +259,17 @@ def _cells(store: Store, filters: MatrixFilters, targets: Sequence[str]) -> Iter
         return
     one = filters.stances[0] if filters.stances is not None and len(filters.stances) == 1 else None
     pins: dict[str, ox.NamedNode | ox.Literal | None] = {
-        "stance": ox.NamedNode(next(iri for iri, verb in STANCE_RELATIONS.items() if verb == one)) if one else None,
+        "stance": ox.NamedNode(next(iri for iri, verb in STANCE_RELATIONS.items() if verb == one))
+        if one
+        else None,
         "asOf": ox.Literal(filters.as_of.isoformat()) if filters.as_of else None,
         "undated": ox.Literal(filters.undated) if filters.as_of else None,
     }
     query = only_pinned(load_query("matrix-cells"), pins)
     if filters.certainties is not None:
-        query = inject_pattern(query, values_block("certainty", (CERTAINTIES[c].value for c in filters.certainties)))
+        query = inject_pattern(
+            query, values_block("certainty", (CERTAINTIES[c].value for c in filters.certainties))
+        )
     rows = (
         row
         for start in range(0, len(targets), BATCH)
@@ -310,10 +317,16 @@ def _sorted_rows(
     if sort == "alignment":
         if with_actor is None:
             raise NotFoundError("actor to align with", "")
-        scores = {pair.other.iri: pair for pair in alignment_of(graph, with_actor)} if with_actor in graph else {}
+        scores = (
+            {pair.other.iri: pair for pair in alignment_of(graph, with_actor)} if with_actor in graph else {}
+        )
         rank = {iri: i for i, iri in enumerate(scores)}  # closest first, as alignment_of orders them
         ordered = sorted(by_name, key=lambda iri: (iri != with_actor, rank.get(iri, len(rank))))
-        return ordered, [], [1.0 if iri == with_actor else (scores[iri].score if iri in scores else None) for iri in ordered]
+        return (
+            ordered,
+            [],
+            [1.0 if iri == with_actor else (scores[iri].score if iri in scores else None) for iri in ordered],
+        )
     return by_name, [], []
 
 
@@ -341,7 +354,11 @@ def stance_matrix(
     if with_actor is not None and with_actor not in actors:
         actors.append(with_actor)
     labels = _labels(store, actors)
-    graph = _stance_graph(cells, labels, dict(zip(targets, target_labels, strict=True))) if sort != "name" else nx.MultiDiGraph()
+    graph = (
+        _stance_graph(cells, labels, dict(zip(targets, target_labels, strict=True)))
+        if sort != "name"
+        else nx.MultiDiGraph()
+    )
     ordered, coalitions, alignment = _sorted_rows(actors, labels, graph, sort, with_actor)
     return {
         "filters": filters.echo(),
@@ -349,7 +366,11 @@ def stance_matrix(
         "with_actor": local_id(with_actor) if with_actor else None,
         "certainties": list(CERTAINTY_WORDS),
         "drafts": groups,
-        "columns": {"ids": [local_id(iri) for iri in targets], "labels": target_labels, "drafts": target_groups},
+        "columns": {
+            "ids": [local_id(iri) for iri in targets],
+            "labels": target_labels,
+            "drafts": target_groups,
+        },
         "rows": {
             "ids": [local_id(iri) for iri in ordered],
             "labels": [labels[iri] for iri in ordered],
@@ -363,7 +384,9 @@ def stance_matrix(
 
 def _table(cells: list[_Cell], rows: list[str], column: dict[str, int]) -> MatrixCells:
     """The cells as compressed sparse rows in the rows' order."""
-    found: dict[str, dict[int, list[int]]] = defaultdict(dict)  # actor -> column -> [stances, certainty, count]
+    found: dict[str, dict[int, list[int]]] = defaultdict(
+        dict
+    )  # actor -> column -> [stances, certainty, count]
     for cell in cells:
         entry = found[cell.actor].setdefault(column[cell.target], [0, len(CERTAINTY_WORDS), 0])
         entry[0] |= STANCE_CODES[cell.stance]

@@ -472,7 +472,11 @@ def filter_choices(payload: GraphPayload) -> dict[str, list[dict[str, str]]]:
         ]
 
     certainties = sorted(
-        {str(e["certainty"]) for e in edges if (e["relation"] in STANCES or e.get("layer") == CLAIMS) and e["certainty"]}
+        {
+            str(e["certainty"])
+            for e in edges
+            if (e["relation"] in STANCES or e.get("layer") == CLAIMS) and e["certainty"]
+        }
     )
     return {
         "drafts": by_label("draft"),

@@ -44,6 +44,7 @@ def browser() -> Iterator[Browser]:
         yield chromium
         chromium.close()
 
+
 @dataclass
 class Visit:
     """An open page (the viewer, the matrix, ...) and everything it did."""
@@ -82,7 +83,9 @@ class Visit:
             origins = {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in self.requests}
             assert origins == {allowed_origin}, self.requests
 
+
 OpenViewer = Callable[..., Visit]
+
 
 @pytest.fixture
 def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
@@ -118,8 +121,10 @@ def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
     for context in contexts:
         context.close()
 
+
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
+
 
 def axe_violations(visit: Visit) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now (DevTools evaluation: no CSP)."""

@@ -72,6 +72,7 @@ ROUTE_OWNERS = [
     (r"^/api/(alignment|coalitions|contested|centrality|timeline)\b", "docs/analysis.md"),
     (r"^/api/sources\b", "docs/curation.md"),
     (r"^/viewer\b", "docs/viewer.md"),
+    (r"^/(api/)?matrix\b", "docs/matrix.md"),
     (r"", "docs/service.md"),
 ]
 

@@ -53,7 +53,17 @@ def one(items: list[T], kind: str, identifier: str) -> T:
 
 
 def routers() -> list[APIRouter]:
-    from stancegraph.api.routes import actors, claims, clauses, documents, graph, matrix, positions, sources, stats
+    from stancegraph.api.routes import (
+        actors,
+        claims,
+        clauses,
+        documents,
+        graph,
+        matrix,
+        positions,
+        sources,
+        stats,
+    )
 
     return [
         module.router

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import pyoxigraph as ox
@@ -34,7 +35,7 @@ CertaintyWord = Literal["", "stated", "reported", "believed"]
 StanceWord = Literal["", "supports", "opposes", "support", "opposition"]
 
 
-def _chosen(values: list[str] | None) -> tuple[str, ...] | None:
+def _chosen(values: Sequence[str] | None) -> tuple[str, ...] | None:
     """A repeatable filter: absent keeps everything; ``name=`` (empty) keeps nothing."""
     return None if values is None else tuple(value for value in values if value)
 
@@ -42,19 +43,23 @@ def _chosen(values: list[str] | None) -> tuple[str, ...] | None:
 async def matrix_filters(
     catalog: CatalogDep,
     draft: Annotated[
-        list[str] | None, Query(description="Only these drafts and their clauses (ids, repeatable); `draft=` none.")
+        list[str] | None,
+        Query(description="Only these drafts and their clauses (ids, repeatable); `draft=` none."),
     ] = None,
     stance: Annotated[
-        list[StanceWord] | None, Query(description="Only `supports` or only `opposes` (repeatable, as the viewer's).")
+        list[StanceWord] | None,
+        Query(description="Only `supports` or only `opposes` (repeatable, as the viewer's)."),
     ] = None,
     certainty: Annotated[
-        list[CertaintyWord] | None, Query(description="Only these certainties: stated, reported, believed (repeatable).")
+        list[CertaintyWord] | None,
+        Query(description="Only these certainties: stated, reported, believed (repeatable)."),
     ] = None,
     as_of: Annotated[
         dt.date | None, Query(description="YYYY-MM-DD: only positions dated on or before this day.")
     ] = None,
     undated: Annotated[
-        Literal["shown", "hidden"], Query(description="With `as_of`: `hidden` leaves out positions with no date.")
+        Literal["shown", "hidden"],
+        Query(description="With `as_of`: `hidden` leaves out positions with no date."),
     ] = "shown",
 ) -> MatrixFilters:
     """The viewer's filters as a request gives them, resolved against the data (an unknown draft is a 422)."""
@@ -93,10 +98,12 @@ def get_matrix(
         Sort, Query(description="Rows by `name`, by `coalition`, or by `alignment` with the actor `with`.")
     ] = "name",
     with_: Annotated[
-        str | None, Query(alias="with", description="With `sort=alignment`: the actor to align with (its id).")
+        str | None,
+        Query(alias="with", description="With `sort=alignment`: the actor to align with (its id)."),
     ] = None,
-    format: Annotated[  # noqa: A002 - the parameter's public name
-        Literal["json", "csv"], Query(description="`csv`: one line per non-empty cell, in the matrix's order.")
+    format: Annotated[
+        Literal["json", "csv"],
+        Query(description="`csv`: one line per non-empty cell, in the matrix's order."),
     ] = "json",
 ) -> MatrixPayload | Response:
     """Actors (rows) against drafts and their clauses (columns, grouped by draft in lineage order);

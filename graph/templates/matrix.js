@@ -137,8 +137,11 @@
 
   function layout() {
     const phone = window.matchMedia("(max-width: 760px)").matches;
-    geometry = { rowH: 28, colW: 34, headW: phone ? 130 : 220, bandH: 24, headH: phone ? 110 : 150 };
+    geometry = { rowH: 28, colW: 34, headW: phone ? 130 : 220, bandH: 24, headH: phone ? 120 : 200 };
     const g = geometry;
+    // Every cell has the same size: set once here, so a redraw only places cells (left offsets).
+    grid.style.setProperty("--row-h", `${g.rowH}px`);
+    grid.style.setProperty("--col-w", `${g.colW}px`);
     grid.setAttribute("aria-rowcount", String(data.rows.ids.length + 1));
     grid.setAttribute("aria-colcount", String(data.columns.ids.length + 1));
     resize();
@@ -287,7 +290,8 @@
         }
         if (row === active.row && col === active.col) cls += " active";
         cell.className = cls;
-        line.append(place(cell, x(col), 0, g.colW, g.rowH));
+        cell.style.left = `${x(col)}px`;
+        line.append(cell);
       }
       line.prepend(place(label, 0, 0, g.headW, g.rowH));
       body.push(line);
