@@ -47,6 +47,7 @@ STANCE_CODES = {"supports": SUPPORTS, "opposes": OPPOSES}
 CERTAINTY_WORDS = tuple(CERTAINTIES)
 #: How a cell marks them, so certainty reads without colour: full, half, empty.
 CERTAINTY_MARKS = ("●", "◐", "○")
+LAST_DAY = "9999-12-31"  # "as of" no day in particular: every dated position
 _CERTAINTY_RANK = {iri.value: rank for rank, iri in enumerate(CERTAINTIES.values())}
 
 
@@ -127,7 +128,7 @@ class MatrixFilters:
 
     ``drafts``: draft IRIs (the positions on them or their clauses); ``stances``: ``supports``,
     ``opposes`` (both: ``None``; none: ``()``); ``certainties``: certainty words; ``as_of``: positions dated on or before that
-    day, and the undated ones too when ``undated``.
+    day; ``undated``: whether positions with no date stay (with or without ``as_of``, as in the viewer).
     """
 
     drafts: tuple[str, ...] | None = None
@@ -135,6 +136,20 @@ class MatrixFilters:
     certainties: tuple[str, ...] | None = None
     as_of: dt.date | None = None
     undated: bool = True
+
+    def pins(self) -> dict[str, ox.NamedNode | ox.Literal | None]:
+        """The pins of matrix-cells.rq and position-keys.rq for one stance and the dates (the sets of
+        drafts and certainties are for the caller): the matrix and a cell's evidence filter alike."""
+        one = self.stances[0] if self.stances is not None and len(self.stances) == 1 else None
+        dates = self.as_of is not None or not self.undated
+        return {
+            "stance": ox.NamedNode(next(iri for iri, verb in STANCE_RELATIONS.items() if verb == one))
+            if one
+            else None,
+            # as the viewer: undated positions hidden with no day chosen leaves every dated one
+            "asOf": ox.Literal(self.as_of.isoformat() if self.as_of else LAST_DAY) if dates else None,
+            "undated": ox.Literal(self.undated) if dates else None,
+        }
 
     def echo(self) -> MatrixFilterEcho:
         return {
@@ -257,14 +272,7 @@ def _cells(store: Store, filters: MatrixFilters, targets: Sequence[str]) -> Iter
     """
     if filters.stances is not None and not filters.stances:
         return
-    one = filters.stances[0] if filters.stances is not None and len(filters.stances) == 1 else None
-    pins: dict[str, ox.NamedNode | ox.Literal | None] = {
-        "stance": ox.NamedNode(next(iri for iri, verb in STANCE_RELATIONS.items() if verb == one))
-        if one
-        else None,
-        "asOf": ox.Literal(filters.as_of.isoformat()) if filters.as_of else None,
-        "undated": ox.Literal(filters.undated) if filters.as_of else None,
-    }
+    pins = filters.pins()
     query = only_pinned(load_query("matrix-cells"), pins)
     if filters.certainties is not None:
         query = inject_pattern(

@@ -140,6 +140,7 @@ FILTERS: list[tuple[Params, Params]] = [  # the matrix's filters, and /api/posit
     ({"stance": "opposes"}, {"stance": "opposes"}),
     ({"as_of": "2025-11-20"}, {"as_of": "2025-11-20", "include_undated": "true"}),
     ({"as_of": "2025-12-01", "undated": "hidden"}, {"as_of": "2025-12-01"}),
+    ({"undated": "hidden"}, {"as_of": "9999-12-31"}),  # as the viewer: every dated position
     ({"certainty": "reported", "stance": "supports"}, {"certainty": "reported", "stance": "supports"}),
 ]
 

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 
 from stancegraph.api.catalog import Catalog
 from stancegraph.api.dependencies import CatalogDep, StoreDep
-from stancegraph.api.models import Position, Stance, StanceParameter
+from stancegraph.api.models import Position, StanceParameter
 from stancegraph.api.problems import invalid_parameter
 from stancegraph.api.routes import api_router, pinned
 from stancegraph.graph.errors import NotFoundError
@@ -59,7 +59,7 @@ async def matrix_filters(
     ] = None,
     undated: Annotated[
         Literal["shown", "hidden"],
-        Query(description="With `as_of`: `hidden` leaves out positions with no date."),
+        Query(description="`hidden` leaves out positions with no date (as the viewer's toggle)."),
     ] = "shown",
 ) -> MatrixFilters:
     """The viewer's filters as a request gives them, resolved against the data (an unknown draft is a 422)."""
@@ -136,21 +136,11 @@ def get_cell(
         on = catalog.node("target", target, SG.Clause)
     except NotFoundError:
         on = pinned("target", target, lambda v: catalog.node("target", v, SG.Draft))  # type: ignore[assignment]
-    chosen = filters
-    if chosen.stances is not None and not chosen.stances:
+    if filters.stances is not None and not filters.stances:
         return []
-    stance = chosen.stances[0] if chosen.stances is not None else None
-    found = catalog.position_window(
-        limit=CELL_LIMIT,
-        offset=0,
-        actor=node,
-        target=on,
-        stance=ox.NamedNode(Stance(stance).iri) if stance else None,
-        asOf=ox.Literal(chosen.as_of.isoformat()) if chosen.as_of else None,
-        undated=ox.Literal(chosen.undated) if chosen.as_of else None,
-    )
+    found = catalog.position_window(limit=CELL_LIMIT, offset=0, actor=node, target=on, **filters.pins())
     return [
         position
         for position in found.items
-        if chosen.certainties is None or position.certainty.value in chosen.certainties
+        if filters.certainties is None or position.certainty.value in filters.certainties
     ]
