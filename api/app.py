@@ -37,7 +37,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette_compress import CompressMiddleware
 
-from stancegraph.api import curate, graph_store, linked_data, problems, sparql, viewer
+from stancegraph.api import curate, graph_store, linked_data, matrix, problems, sparql, viewer
 from stancegraph.api.caching import CachingMiddleware
 from stancegraph.api.execution import Executor, PoolExecutor, ThreadExecutor
 from stancegraph.api.head import HeadAsGetMiddleware
@@ -192,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(viewer.router)
     app.include_router(curate.router)
+    app.include_router(matrix.router)
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.add_api_route("/", _home, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -188,7 +188,8 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
         {
-            "parameter": str(item["loc"][-1]) if item.get("loc") else "",
+            # the innermost name: a repeated parameter's error is located at an index into it
+            "parameter": next((str(p) for p in reversed(item.get("loc", ())) if isinstance(p, str)), ""),
             "in": str(item["loc"][0]) if item.get("loc") else "",
             "message": item.get("msg", ""),
         }

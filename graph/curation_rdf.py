@@ -34,7 +34,7 @@ from stancegraph.graph.curation_schema import (
 from stancegraph.graph.quote_selectors import collapse
 from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id, resource
-from stancegraph.ontology import ID, PREFIXES, SG, Namespace
+from stancegraph.ontology import CERTAINTIES, ID, PREFIXES, SG, STANCES, Namespace
 
 RDF, RDFS, XSD, SKOS, DCT, PROV, OA = (
     Namespace(PREFIXES[p]) for p in ("rdf", "rdfs", "xsd", "skos", "dct", "prov", "oa")
@@ -50,8 +50,6 @@ ACTOR_KINDS = {
     "person": SG.Person,
 }
 SOURCE_KINDS = {"analysis-article": SG.AnalysisArticle, "statement": SG.Statement, "document": SG.Document}
-CERTAINTIES = {"stated": SG.Stated, "reported": SG.Reported, "believed": SG.Believed}
-STANCES = {"supports": SG.Support, "opposes": SG.Opposition}
 CHANGE_KINDS = {"reworded": SG.Reworded, "kept": SG.Kept, "removed": SG.Removed, "added": SG.Added}
 SIMILARITY = 0.85
 

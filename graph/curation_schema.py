@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from stancegraph import ontology
 from stancegraph.graph.errors import StancegraphError
 
 SOURCE_KINDS = ("analysis-article", "statement", "document")
@@ -47,8 +48,8 @@ ACTOR_KINDS = (
     "news-organisation",
     "person",
 )
-CERTAINTIES = ("stated", "reported", "believed")
-STANCES = ("supports", "opposes")
+CERTAINTIES = tuple(ontology.CERTAINTIES)
+STANCES = tuple(ontology.STANCES)
 STANCE_ALIASES = {"support": "supports", "opposition": "opposes", "oppose": "opposes"}
 CHANGE_KINDS = ("reworded", "kept", "removed", "added")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

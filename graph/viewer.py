@@ -361,7 +361,13 @@ def filter_choices(payload: StanceGraph) -> dict[str, list[dict[str, str]]]:
             if n["group"] == group
         ]
 
-    certainties = sorted({str(e["certainty"]) for e in edges if e["relation"] in STANCES and e["certainty"]})
+    certainties = sorted(
+        {
+            str(e["certainty"])
+            for e in edges
+            if (e["relation"] in STANCES or e.get("layer") == CLAIMS) and e["certainty"]
+        }
+    )
     return {
         "drafts": by_label("draft"),
         "actors": by_label("actor"),
@@ -393,6 +399,10 @@ class Asset:
         return self.body.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: The stance matrix page's files, and download.js, which both pages' exports use.
+MATRIX_ASSETS = {"download.js": "text/javascript", "matrix.js": "text/javascript", "matrix.css": "text/css"}
+
+
 @functools.cache
 def assets() -> dict[str, Asset]:
     """The viewer's scripts and stylesheet: vis-network from the pyvis wheel, and ours."""
@@ -401,11 +411,12 @@ def assets() -> dict[str, Asset]:
         "viewer.js": (TEMPLATES / "viewer.js", "text/javascript"),
         "viewer-export.js": (TEMPLATES / "viewer-export.js", "text/javascript"),
         "viewer.css": (TEMPLATES / "viewer.css", "text/css"),
+        **{name: (TEMPLATES / name, media) for name, media in MATRIX_ASSETS.items()},
     }
     return {name: Asset(name, path.read_bytes(), media) for name, (path, media) in files.items()}
 
 
-SCRIPTS = ("vis-network.min.js", "viewer.js", "viewer-export.js")  # in loading order
+SCRIPTS = ("vis-network.min.js", "viewer.js", "download.js", "viewer-export.js")  # in loading order
 _CLOSING_TAG = re.compile(r"</(script|style)", re.IGNORECASE)
 
 

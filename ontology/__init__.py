@@ -39,6 +39,10 @@ ID = Namespace("https://w3id.org/stancegraph/id/")
 GRAPH = Namespace("https://w3id.org/stancegraph/graph/")
 #: The graph that holds the vocabulary (``stancegraph.ttl``), apart from every source's data.
 VOCABULARY_GRAPH = GRAPH.vocabulary
+#: The words for certainty (curation files, API parameters, payloads), surest first, and their IRIs.
+CERTAINTIES: dict[str, NamedNode] = {"stated": SG.Stated, "reported": SG.Reported, "believed": SG.Believed}
+#: The words for a stance, and their IRIs.
+STANCES: dict[str, NamedNode] = {"supports": SG.Support, "opposes": SG.Opposition}
 
 PREFIXES: dict[str, str] = {
     "sg": str(SG),

@@ -1,9 +1,9 @@
-"""Driving the real pages in Debian's Chromium (Playwright): one launcher, one recorder, one axe check.
+"""Shared by the browser tests: Debian's chromium under Playwright, a page that records what it does, and
+axe-core's check. Loaded as a plugin by ``tests/conftest.py``, so its fixtures serve every test file.
 
-Every page a test opens records its requests, console errors and dialogs, so a test
-can check that the page talked to no host but the server (or, opened from disk, to
-nothing at all), logged no error, and let no data run as code. Screenshots go to
-``artifacts/screenshots/``.
+Every page records its requests, console errors and dialogs: a test fails if the page talks to any
+host but the loopback server (or, opened from disk, to anything at all), logs an error, or lets data
+run as code. Screenshots go to ``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -30,25 +29,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
 LAPTOP = {"width": 1366, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Headless Chromium: Debian's, or the binary ``STANCEGRAPH_CHROMIUM`` names."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     executable = os.environ.get("STANCEGRAPH_CHROMIUM") or shutil.which("chromium")
     if executable is None:
         pytest.fail("no chromium: install Debian's chromium package or set STANCEGRAPH_CHROMIUM")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @dataclass
 class Visit:
-    """An open page and everything it did."""
+    """An open page (the viewer, the matrix, ...) and everything it did."""
 
     page: Page
     requests: list[str] = field(default_factory=list)
@@ -59,7 +58,7 @@ class Visit:
         return self.page.evaluate(script, argument)
 
     def visible(self) -> dict[str, list[dict[str, Any]]]:
-        """The viewer's nodes and edges not hidden, with the fields the filters look at."""
+        """The nodes and edges not hidden, with the fields the filters look at."""
         return self.evaluate(
             """() => ({
                 nodes: stancegraph.nodes.get({filter: (n) => !n.hidden, fields: ['id', 'category', 'draft']}),
@@ -88,14 +87,11 @@ class Visit:
 OpenPage = Callable[..., Visit]
 
 
-@contextmanager
-def page_opener(browser: Browser) -> Iterator[OpenPage]:
-    """``open(url, viewport=..., wait_for=...)``: a fresh browser context per page, recording what it does.
-
-    ``wait_for`` is a selector to wait for; without it, the viewer's ``stancegraph.ready``
-    (its layout has settled). Every context is closed at the end.
-    """
-    contexts: list[BrowserContext] = []
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[OpenPage]:
+    """Open a URL in a fresh browser context, record what the page does, and wait for it: the viewer's
+    layout to settle, or the selector ``wait_for`` on any other page."""
+    contexts = []
 
     def open_(
         url: str,

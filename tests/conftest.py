@@ -22,6 +22,8 @@ from tests.servers import (
     virtuoso_with_bundled_data,
 )
 
+pytest_plugins = ["tests.browser"]  # chromium, recorded pages and the axe check, for the browser tests
+
 
 @pytest.fixture(scope="session")
 def bundled() -> LocalStore:

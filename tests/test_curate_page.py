@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
@@ -32,8 +32,6 @@ from tests.browser import (
     OpenPage,
     Visit,
     axe_violations,
-    chromium,
-    page_opener,
 )
 from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
 from tests.servers import closed_store
@@ -53,18 +51,6 @@ ASK {{ ?p sg:actor :nato ; sg:stance sg:Opposition ; sg:target :plan-28-no-nato-
 
 SELECTED = """PREFIX oa: <http://www.w3.org/ns/oa#> PREFIX : <https://w3id.org/stancegraph/id/>
 ASK {{ :{id} oa:start {start} ; oa:end {end} ; oa:suffix ?suffix }}"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[OpenPage]:
-    with page_opener(browser) as open_:
-        yield open_
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ ROUTE_OWNERS = [
     (r"^/api/sources\b", "docs/curation.md"),
     (r"^/viewer\b", "docs/viewer.md"),
     (r"^/curate\b", "docs/curation-page.md"),
+    (r"^/(api/)?matrix\b", "docs/matrix.md"),
     (r"", "docs/service.md"),
 ]
 

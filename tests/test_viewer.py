@@ -1,8 +1,8 @@
 """The graph viewer in a real browser (Debian's chromium driven by Playwright) against the real server.
 
-Every page records its requests, console errors and dialogs (:mod:`tests.browser`): a
-test fails if the page talks to any host but the loopback server (or, opened from disk,
-to anything at all), logs an error, or lets data run as code.
+Every page records its requests, console errors and dialogs (:mod:`tests.browser`): a test fails if
+the page talks to any host but the loopback server (or, opened from disk, to anything at all), logs
+an error, or lets data run as code. Screenshots go to ``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
@@ -29,7 +29,7 @@ from stancegraph.graph.projection import WHOLE, stance_graph
 from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.viewer import NO_COALITION, render_viewer
-from tests.browser import DESCRIBE, LAPTOP, PHONE, OpenPage, Visit, axe_violations, chromium, page_opener
+from tests.browser import DESCRIBE, LAPTOP, PHONE, OpenPage, Visit, axe_violations
 from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
 
 # A state with a hostile label opposing a real clause, through a position whose label and quote
@@ -71,22 +71,6 @@ def api_graph(server: str) -> StanceGraph:
     return graph
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-OpenViewer = OpenPage
-
-
-@pytest.fixture
-def open_viewer(browser: Browser) -> Iterator[OpenViewer]:
-    """Open a URL in a fresh browser context, record what the page does, and wait for the layout."""
-    with page_opener(browser) as open_:
-        yield open_
-
-
 def dom_point(visit: Visit, script: str, argument: Any) -> tuple[float, float]:
     """Page coordinates of a canvas point that ``script`` computes from the vis network."""
     point = visit.evaluate(
@@ -119,8 +103,8 @@ def panel_text(visit: Visit) -> str:
 
 
 @pytest.mark.browser
-def test_page_loads_cleanly_from_the_server_alone(open_viewer: OpenViewer, server: str) -> None:
-    visit = open_viewer(f"{server}/viewer")
+def test_page_loads_cleanly_from_the_server_alone(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer")
     visit.assert_clean(allowed_origin=server)
     assert any("/viewer/static/vis-network.min.js" in url for url in visit.requests)
     visit.screenshot("viewer-laptop")
@@ -128,9 +112,9 @@ def test_page_loads_cleanly_from_the_server_alone(open_viewer: OpenViewer, serve
 
 @pytest.mark.browser
 def test_it_draws_every_node_and_edge_of_api_graph(
-    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
+    open_page: OpenPage, server: str, api_graph: StanceGraph
 ) -> None:
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     counts = visit.evaluate(
         """() => ({
             nodes: stancegraph.nodes.getIds().sort(), edges: stancegraph.edges.getIds().sort(),
@@ -146,9 +130,9 @@ def test_it_draws_every_node_and_edge_of_api_graph(
 
 @pytest.mark.browser
 def test_draft_filter_shows_one_draft_in_place_and_in_the_url(
-    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
+    open_page: OpenPage, server: str, api_graph: StanceGraph
 ) -> None:
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     positions = "() => stancegraph.network.getPositions(stancegraph.nodes.getIds())"
     before = visit.evaluate(positions)
     visit.page.get_by_role("checkbox", name="28-point peace plan").uncheck()
@@ -164,7 +148,7 @@ def test_draft_filter_shows_one_draft_in_place_and_in_the_url(
     assert f"draft={EUROPEAN}" in visit.page.url
     visit.screenshot("viewer-european-only")
 
-    shared = open_viewer(visit.page.url)
+    shared = open_page(visit.page.url)
     assert shared.visible() == shown
     assert shared.page.get_by_role("checkbox", name="28-point peace plan").is_checked() is False
 
@@ -184,13 +168,13 @@ def _check(visit: Visit, name: str) -> None:
     ids=["actor", "stance", "certainty"],
 )
 def test_filters_keep_exactly_the_matching_stances(
-    open_viewer: OpenViewer,
+    open_page: OpenPage,
     server: str,
     api_graph: StanceGraph,
     action: Callable[[Visit], None],
     keeps: Callable[[dict[str, Any]], bool],
 ) -> None:
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     action(visit)
     stances = [
         {**e, "from": e["source"]} for e in api_graph["edges"] if e["relation"] in ("supports", "opposes")
@@ -202,11 +186,24 @@ def test_filters_keep_exactly_the_matching_stances(
 
 
 @pytest.mark.browser
+def test_the_certainty_filter_holds_for_claims_too(
+    open_page: OpenPage, server: str, api_graph: StanceGraph
+) -> None:
+    visit = open_page(f"{server}/viewer")
+    _check(visit, "stated")
+    claims = {e["id"]: e["certainty"] for e in api_graph["edges"] if e["layer"] == "claims"}
+    assert "stated" in claims.values() and set(claims.values()) - {"stated"}
+    shown = [claims[e["id"]] for e in visit.visible()["edges"] if e["id"] in claims]
+    assert shown and "stated" not in shown
+    visit.assert_clean(allowed_origin=server)
+
+
+@pytest.mark.browser
 def test_hovering_and_clicking_an_edge_shows_its_evidence(
-    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
+    open_page: OpenPage, server: str, api_graph: StanceGraph
 ) -> None:
     edge = next(e for e in api_graph["edges"] if e["id"] == "position-europe-opposes-amnesty")
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     x, y = edge_point(visit, edge["id"])
     visit.page.mouse.move(x, y)
     card = visit.page.locator("#evidence")
@@ -231,9 +228,9 @@ def test_hovering_and_clicking_an_edge_shows_its_evidence(
     ],
 )
 def test_clicking_a_node_opens_its_panel_with_working_links(
-    open_viewer: OpenViewer, server: str, node: str, json_path: str
+    open_page: OpenPage, server: str, node: str, json_path: str
 ) -> None:
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     panel = visit.page.locator("#panel")
     # vis-network takes a click as a tap only if the button comes up within 250 ms; on a busy machine
     # the browser can stall longer than that between down and up, so a swallowed click is tried again.
@@ -252,8 +249,8 @@ def test_clicking_a_node_opens_its_panel_with_working_links(
 
 
 @pytest.mark.browser
-def test_focus_parameter_and_search_bring_a_node_into_view(open_viewer: OpenViewer, server: str) -> None:
-    visit = open_viewer(f"{server}/viewer?focus=ukraine")
+def test_focus_parameter_and_search_bring_a_node_into_view(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer?focus=ukraine")
     assert visit.evaluate("() => stancegraph.network.getSelectedNodes()") == ["ukraine"]
     assert visit.page.locator("#panel h2").inner_text() == "Ukraine"
 
@@ -264,8 +261,8 @@ def test_focus_parameter_and_search_bring_a_node_into_view(open_viewer: OpenView
 
 
 @pytest.mark.browser
-def test_phone_width_uses_bottom_sheets(open_viewer: OpenViewer, server: str) -> None:
-    visit = open_viewer(f"{server}/viewer", viewport=PHONE)
+def test_phone_width_uses_bottom_sheets(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer", viewport=PHONE)
     assert visit.page.locator("#controls").is_hidden()
     visit.screenshot("viewer-phone")
     visit.page.get_by_role("button", name="Filters & legend").click()
@@ -290,11 +287,11 @@ POSITIONS = "() => stancegraph.network.getPositions(stancegraph.nodes.getIds())"
 
 
 @pytest.mark.browser
-def test_colouring_by_coalition_follows_api_coalitions(open_viewer: OpenViewer, server: str) -> None:
+def test_colouring_by_coalition_follows_api_coalitions(open_page: OpenPage, server: str) -> None:
     coalitions = httpx.get(f"{server}/api/coalitions", timeout=30).json()
     groups = [[member["id"] for member in c["members"]] for c in coalitions]
     labels = [", ".join(sorted((m["label"] for m in c["members"]), key=str.casefold)) for c in coalitions]
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     by_kind = visit.evaluate(ACTOR_LOOKS)
     visit.page.get_by_role("checkbox", name="actors by coalition").check()
     looks = visit.evaluate(ACTOR_LOOKS)
@@ -310,7 +307,7 @@ def test_colouring_by_coalition_follows_api_coalitions(open_viewer: OpenViewer, 
     assert "colour=coalition" in visit.page.url
     visit.screenshot("viewer-coalitions")
 
-    shared = open_viewer(visit.page.url)
+    shared = open_page(visit.page.url)
     assert shared.evaluate(ACTOR_LOOKS) == looks
     shared.page.get_by_role("checkbox", name="actors by coalition").uncheck()
     assert shared.evaluate(ACTOR_LOOKS) == by_kind
@@ -320,13 +317,13 @@ def test_colouring_by_coalition_follows_api_coalitions(open_viewer: OpenViewer, 
 
 @pytest.mark.browser
 def test_as_of_slider_shows_the_stances_that_held_on_a_day(
-    open_viewer: OpenViewer, server: str, api_graph: StanceGraph
+    open_page: OpenPage, server: str, api_graph: StanceGraph
 ) -> None:
     dated = sorted(
         e["id"] for e in api_graph["edges"] if e["relation"] in ("supports", "opposes") and e["date"]
     )
     assert len(dated) == 2
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     before = visit.evaluate(POSITIONS)
     assert "12 of 14 positions have no date" in visit.page.locator("#controls").inner_text()
     visit.page.get_by_role("checkbox", name="undated positions").uncheck()
@@ -344,13 +341,13 @@ def test_as_of_slider_shows_the_stances_that_held_on_a_day(
     assert "as_of=2025-11-20" in visit.page.url and "undated=hidden" in visit.page.url
     visit.screenshot("viewer-as-of")
 
-    shared = open_viewer(visit.page.url)
+    shared = open_page(visit.page.url)
     assert shared.visible() == visit.visible()
     assert shared.page.get_by_role("checkbox", name="undated positions").is_checked() is False
     assert shared.page.locator("#as-of").input_value() == "1"
 
     # Any day in the URL is kept as given; undated positions show unless hidden.
-    later = open_viewer(f"{server}/viewer#as_of=2025-06-01")
+    later = open_page(f"{server}/viewer#as_of=2025-06-01")
     assert later.page.locator("#as-of-day").inner_text() == "2025-06-01"
     assert len(later.evaluate(STANCE_EDGES)) == 14 - len(dated)
     later.page.get_by_role("button", name="Show everything").click()
@@ -419,12 +416,12 @@ def _unlinked(visit: Visit) -> list[str]:
 
 @pytest.mark.browser
 def test_layers_switch_on_and_off_and_hold_what_the_data_holds(
-    open_viewer: OpenViewer, server: str, api_graph: StanceGraph, bundled: LocalStore
+    open_page: OpenPage, server: str, api_graph: StanceGraph, bundled: LocalStore
 ) -> None:
     in_api = {layer: sum(e["layer"] == layer for e in api_graph["edges"]) for layer in LAYERS}
     for layer, query in DATA_COUNTS.items():
         assert in_api[layer] == _count(bundled, query) > 0, layer
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     everything = visit.evaluate(SHOWN_BY_LAYER)
     assert everything == {**in_api, "stances": 14}
     for layer in LAYERS:
@@ -438,8 +435,8 @@ def test_layers_switch_on_and_off_and_hold_what_the_data_holds(
 
 
 @pytest.mark.browser
-def test_with_every_layer_on_no_actor_floats(open_viewer: OpenViewer, server: str) -> None:
-    visit = open_viewer(f"{server}/viewer")
+def test_with_every_layer_on_no_actor_floats(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer")
     assert _unlinked(visit) == [] and visit.evaluate("() => stancegraph.aside.size") == 0
     linked = visit.evaluate(
         "() => stancegraph.edges.get({filter: (e) => !e.hidden}).flatMap((e) => [e.from, e.to])"
@@ -463,10 +460,8 @@ def test_with_every_layer_on_no_actor_floats(open_viewer: OpenViewer, server: st
 
 
 @pytest.mark.browser
-def test_nodes_left_without_edges_are_gathered_aside_and_go_back(
-    open_viewer: OpenViewer, server: str
-) -> None:
-    visit = open_viewer(f"{server}/viewer")
+def test_nodes_left_without_edges_are_gathered_aside_and_go_back(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer")
     before = visit.evaluate(POSITIONS)
     for layer in ("roles", "claims", "drafting"):
         visit.page.get_by_role("checkbox", name=LAYER_NAMES[layer], exact=True).uncheck()
@@ -503,12 +498,10 @@ def _outside(visit: Visit) -> list[str]:
 
 
 @pytest.mark.browser
-def test_the_graph_fits_a_phone_and_refits_when_the_window_changes(
-    open_viewer: OpenViewer, server: str
-) -> None:
-    phone = open_viewer(f"{server}/viewer", viewport=PHONE)
+def test_the_graph_fits_a_phone_and_refits_when_the_window_changes(open_page: OpenPage, server: str) -> None:
+    phone = open_page(f"{server}/viewer", viewport=PHONE)
     assert _outside(phone) == []
-    visit = open_viewer(f"{server}/viewer")
+    visit = open_page(f"{server}/viewer")
     assert _outside(visit) == []
     scale = visit.evaluate("() => stancegraph.network.getScale()")
     visit.page.set_viewport_size(PHONE)
@@ -530,8 +523,8 @@ def _download(visit: Visit, kind: str) -> bytes:
 
 
 @pytest.mark.browser
-def test_the_view_exports_as_png_and_svg(open_viewer: OpenViewer, hostile_server: str) -> None:
-    visit = open_viewer(f"{hostile_server}/viewer")
+def test_the_view_exports_as_png_and_svg(open_page: OpenPage, hostile_server: str) -> None:
+    visit = open_page(f"{hostile_server}/viewer")
     visit.page.get_by_role("checkbox", name="claims", exact=True).uncheck()
     png = _download(visit, "PNG")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -576,14 +569,14 @@ def _run_the_query(page: Page) -> None:
     ids=["viewer", "viewer-panel", "viewer-phone-filters", "sparql-results", "sparql-phone"],
 )
 def test_no_serious_or_critical_accessibility_violations(
-    open_viewer: OpenViewer,
+    open_page: OpenPage,
     server: str,
     path: str,
     viewport: dict[str, int],
     wait_for: str | None,
     then: Callable[[Page], None] | None,
 ) -> None:
-    visit = open_viewer(f"{server}{path}", viewport=viewport, wait_for=wait_for)
+    visit = open_page(f"{server}{path}", viewport=viewport, wait_for=wait_for)
     if then:
         then(visit.page)
     assert axe_violations(visit) == []
@@ -591,8 +584,8 @@ def test_no_serious_or_critical_accessibility_violations(
 
 
 @pytest.mark.browser
-def test_tab_reaches_every_viewer_control_with_a_visible_focus(open_viewer: OpenViewer, server: str) -> None:
-    visit = open_viewer(f"{server}/viewer")
+def test_tab_reaches_every_viewer_control_with_a_visible_focus(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer")
     controls = visit.evaluate(
         f"""() => [...document.querySelectorAll('header input, header button, #controls input,'
                 + '#controls select, #controls button, #graph .vis-network')]
@@ -613,8 +606,8 @@ def test_tab_reaches_every_viewer_control_with_a_visible_focus(open_viewer: Open
 
 
 @pytest.mark.browser
-def test_the_viewer_is_usable_from_the_keyboard(open_viewer: OpenViewer, server: str) -> None:
-    visit = open_viewer(f"{server}/viewer")
+def test_the_viewer_is_usable_from_the_keyboard(open_page: OpenPage, server: str) -> None:
+    visit = open_page(f"{server}/viewer")
     page = visit.page
     page.focus("#search-input")
     page.keyboard.type("Steve Witkoff")
@@ -645,11 +638,11 @@ def test_the_viewer_is_usable_from_the_keyboard(open_viewer: OpenViewer, server:
 
 
 @pytest.mark.browser
-def test_hostile_labels_and_quotes_stay_text(open_viewer: OpenViewer, hostile_server: str) -> None:
+def test_hostile_labels_and_quotes_stay_text(open_page: OpenPage, hostile_server: str) -> None:
     html = httpx.get(f"{hostile_server}/viewer", timeout=30).text
     assert "<img src=x" not in html and "<b onmouseover" not in html
 
-    visit = open_viewer(f"{hostile_server}/viewer")
+    visit = open_page(f"{hostile_server}/viewer")
     x, y = edge_point(visit, "position-hostile-opposes-amnesty")
     visit.page.mouse.move(x, y)
     visit.page.locator("#evidence").wait_for(state="visible")
@@ -683,9 +676,9 @@ def _offline(visit_file: Callable[[Path], Visit], path: Path) -> Visit:
 
 
 @pytest.fixture
-def open_file(open_viewer: OpenViewer) -> Callable[..., Visit]:
+def open_file(open_page: OpenPage) -> Callable[..., Visit]:
     def open_(path: Path, **options: Any) -> Visit:
-        return open_viewer(path.as_uri(), **options)
+        return open_page(path.as_uri(), **options)
 
     return open_
 
@@ -838,7 +831,7 @@ def test_static_files_are_typed_versioned_and_cached(server: str) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     urls = re.findall(r'(?:src|href)="(/viewer/static/[^"]+)"', page.text)
-    assert len(urls) == 4
+    assert len(urls) == 5  # vis-network, viewer.js, download.js, viewer-export.js, viewer.css
     for url in urls:
         response = httpx.get(f"{server}{url}", timeout=30)
         assert response.status_code == 200

@@ -53,8 +53,19 @@ def one(items: list[T], kind: str, identifier: str) -> T:
 
 
 def routers() -> list[APIRouter]:
-    from stancegraph.api.routes import actors, claims, clauses, documents, graph, positions, sources, stats
+    from stancegraph.api.routes import (
+        actors,
+        claims,
+        clauses,
+        documents,
+        graph,
+        matrix,
+        positions,
+        sources,
+        stats,
+    )
 
     return [
-        module.router for module in (actors, clauses, documents, positions, claims, graph, stats, sources)
+        module.router
+        for module in (actors, clauses, documents, positions, claims, graph, matrix, stats, sources)
     ]

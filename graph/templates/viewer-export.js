@@ -11,17 +11,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const container = document.getElementById("graph");
 
-  /** Offer `blob` as a download named `name`. */
-  function download(blob, name) {
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  }
+  const download = window.stancegraphDownload; // download.js
 
   function exportPng() {
     const canvas = container.querySelector("canvas");

@@ -121,6 +121,8 @@
     if (focused) params.set("focus", focused);
     const fragment = params.toString();
     history.replaceState(null, "", location.pathname + (fragment ? `#${fragment}` : ""));
+    const toMatrix = $("to-matrix"); // the same filters on the stance matrix (served pages only)
+    if (toMatrix) toMatrix.href = `/matrix${fragment ? `#${fragment}` : ""}`;
   }
 
   /* ---------------------------------------------------------------- visibility */
@@ -134,7 +136,8 @@
   };
   const inShownDrafts = (state, id) => !draftOf(id) || allowed(state.draft, draftOf(id));
 
-  /** Whether a stance, or a role, claim or drafting edge, passes the filters (lineage is decided by its ends). */
+  /** Whether a stance, or a role, claim or drafting edge, passes the filters (lineage is decided by its ends);
+      the certainty filter holds for claims as for stances. */
   function edgePasses(state, e) {
     if (e.stance) {
       return (
@@ -147,6 +150,7 @@
     }
     return (
       allowed(state.layer, e.layer) &&
+      (e.layer !== "claims" || allowed(state.certainty, e.certainty)) &&
       inShownDrafts(state, e.from) &&
       inShownDrafts(state, e.to) &&
       (!state.actor || e.from === state.actor || e.to === state.actor)
