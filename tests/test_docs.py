@@ -274,7 +274,8 @@ def _request(argv: tuple[str, ...], base_url: str) -> httpx.Request:
             url = word.replace("http://127.0.0.1:8000", base_url)
     if form and not as_get:
         return httpx.Request("POST", url, headers=headers, data=dict(form))
-    return httpx.Request("GET", url, headers=headers, params=form)
+    # httpx replaces a URL's query string with ``params``, even an empty one: add to it instead
+    return httpx.Request("GET", httpx.URL(url).copy_merge_params(form), headers=headers)
 
 
 @pytest.mark.parametrize("block", CURL_BLOCKS, ids=[block.id for block in CURL_BLOCKS])
