@@ -7,7 +7,7 @@ and ASK (Virtuoso's JSON writes ``false`` as ``"0"^^xsd:boolean``, its TSV
 quotes variable names); N-Triples, then RDF/XML, for graphs (its Turtle writes
 decimals as integers). An answer the endpoint wrote in the client's format
 goes out byte for byte; any other is parsed and written in the client's format
-(:mod:`api.transcoding`).
+(``transcoding``).
 
 With a row limit, the answer is read one row past the limit and no further,
 then cut and marked as a local answer would be: the endpoint's own limits are
@@ -29,16 +29,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from stancegraph.api.execution import Answer, Executor
+from stancegraph.api.execution.answer import Answer
+from stancegraph.api.execution.errors import NotAcceptableError
+from stancegraph.api.execution.executor import Executor
+from stancegraph.api.execution.job import QueryJob
+from stancegraph.api.execution.messages import Kind
+from stancegraph.api.execution.transcoding import LoopReader, ReadFailure, cut, transcode
 from stancegraph.api.negotiation import GRAPHS, SOLUTIONS, Format
-from stancegraph.api.transcoding import LoopReader, ReadFailure, cut, transcode
 from stancegraph.graph.errors import (
     EndpointError,
     EndpointRefusedError,
     EndpointTimeoutError,
     QuerySyntaxError,
 )
-from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
 from stancegraph.graph.query_shape import is_update, names_dataset, result_kind
 from stancegraph.graph.store import dataset_parameters
 
@@ -86,7 +89,7 @@ class ProxyExecutor(Executor):
             raise NotAcceptableError(f"this server relays to {self.endpoint}: ask it for the whole dataset")
         if is_update(job.query):  # some engines run an update sent as a query
             raise QuerySyntaxError("expected a query, not an update: send updates to the endpoint itself")
-        kind = result_kind(job.query) or "select"  # not a query form: the endpoint says what is wrong
+        kind = Kind(result_kind(job.query) or "select")  # not a query form: the endpoint says what is wrong
         wanted = (
             GRAPHS.by_attribute(job.graph_format)
             if kind == "graph"
@@ -109,7 +112,7 @@ class ProxyExecutor(Executor):
             raise self.failure(error) from None
         finally:
             await response.aclose()
-        return Answer(kind=answer.kind, chunks=_once(answer.body), truncated=answer.truncated)
+        return Answer(kind=Kind(answer.kind), chunks=_once(answer.body), truncated=answer.truncated)
 
     async def _send(self, job: QueryJob, kind: str) -> tuple[httpx.Response, Format]:
         """POST the job, asking for the formats for ``kind``; the streaming response, once its status is

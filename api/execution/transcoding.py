@@ -20,8 +20,8 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
+from stancegraph.api.execution.answering import CHUNK_BYTES, ChunkWriter
 from stancegraph.api.negotiation import Format
-from stancegraph.graph.query_pool import CHUNK_BYTES, ChunkWriter
 from stancegraph.graph.store import ask_answer
 
 
