@@ -15,6 +15,7 @@ from stancegraph.api.execution.errors import NotAcceptableError, QueryTimeoutErr
 from stancegraph.api.execution.job import QueryJob
 from stancegraph.api.execution.pool import QueryPool
 from stancegraph.api.execution.pooled_store import PooledStore
+from stancegraph.api.execution.transcoding import RowBound
 from stancegraph.graph.errors import QuerySyntaxError
 from stancegraph.graph.loading import bundled_files, load_files
 from stancegraph.graph.store import open_disk_store
@@ -159,3 +160,31 @@ def test_the_pooled_store_answers_like_the_local_one(store_path: Path, bundled) 
         writer.close()
         del writer
         gc.collect()
+
+
+TRICKY = (
+    'PREFIX ex: <http://example.org/> SELECT ?s ?l WHERE { VALUES (?s ?l) { (ex:a "<result> {x} :result") '
+    '(ex:b "line\\none") (ex:c UNDEF) (UNDEF UNDEF) (ex:d "}") } }'
+)
+
+
+@pytest.mark.parametrize(
+    ("media_type", "name"),
+    [("application/sparql-results+xml", "XML"), ("application/sparql-results+json", "JSON")],
+)
+def test_the_relays_row_bound_never_counts_fewer_rows_than_an_answer_holds(
+    media_type: str, name: str
+) -> None:
+    """The relay sends an answer within the row limit as it came, trusting this bound: it may only overcount."""
+    store = ox.Store()
+    for split in (1, 3, 7, 64 * 1024):
+        body = store.query(TRICKY).serialize(format=getattr(ox.QueryResultsFormat, name))
+        bound = RowBound.of(media_type)
+        assert bound is not None
+        for start in range(0, len(body), split):
+            bound.add(body[start : start + split])
+        assert bound.rows >= 5 and bound.ends_whole(body)
+        assert not bound.ends_whole(body[: len(body) // 2])
+    graph = b'<http://e/a> <http://e/b> "two\\nlines" .\n<http://e/a> <http://e/b> <http://e/c> .'
+    triples = RowBound.of("application/n-triples")
+    assert triples is not None and triples.add(graph) >= 2 and triples.ends_whole(graph)
