@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from stancegraph.api.execution.errors import QueryTimeoutError
 from stancegraph.api.execution.job import QueryJob
-from stancegraph.api.execution.messages import Message
+from stancegraph.api.execution.messages import Message, from_wire
 from stancegraph.api.execution.worker import Worker
 from stancegraph.graph.errors import StancegraphError
 
@@ -41,10 +41,10 @@ class Lease(ABC):
         """The worker's next message, waited for until the deadline."""
         await self._wait()
         try:
-            message: Message = self.worker.connection.recv()  # a whole message follows its first bytes
+            wire = self.worker.connection.recv()  # a whole message follows its first bytes
         except EOFError:
             raise StancegraphError("a query worker died while answering") from None
-        return message
+        return from_wire(wire)
 
     @abstractmethod
     async def _wait(self) -> None:

@@ -105,19 +105,30 @@ class ProxyExecutor(Executor):
         if wanted is None:
             raise NotAcceptableError(f"no acceptable format for a {kind} result")  # as the local store says
         response, sent = await self._send(job, kind)
-        as_sent = sent == wanted and kind != "ask"  # an ASK is read whole: it may come as a table
-        if job.max_rows is None and as_sent:
+        # an ASK is read whole, whatever the limit: it may come as a table
+        if job.max_rows is None and sent == wanted and kind != "ask":
             return Answer(kind=kind, chunks=self._relay(response))
-        loop = asyncio.get_running_loop()
         if job.max_rows is None and kind != "ask":
-            reader = LoopReader(self._relay(response), loop, keep=False)
+            reader = LoopReader(self._relay(response), asyncio.get_running_loop(), keep=False)
             chunks = transcode(reader, kind, sent, wanted, threads=self._threads, failure=self.failure)
             return Answer(kind=kind, chunks=_closing(chunks, response))
-        rows = job.max_rows or 1
+        return await self._limited(
+            response, kind, sent, wanted, rows=job.max_rows or 1, known=form is not None
+        )
+
+    async def _limited(
+        self, response: httpx.Response, kind: Kind, sent: Format, wanted: Format, *, rows: int, known: bool
+    ) -> Answer:
+        """The answer cut at ``rows`` rows, read whole before its first byte goes out (the truncation is a header).
+
+        ``known``: the query's form was recognised here; the answer of another is always parsed, so that
+        :func:`cut` says what kind it is.
+        """
+        loop = asyncio.get_running_loop()
         stream = self._relay(response)
         try:
-            # the bytes are counted only for a query form known here: cut() says what an answer of another is
-            bound = RowBound.of(sent.media_type) if as_sent and form is not None else None
+            as_sent = sent == wanted and kind != "ask" and known
+            bound = RowBound.of(sent.media_type) if as_sent else None
             head, ended = await _head(stream, bound, rows)
             body = b"".join(head) if ended else b""
             if ended and bound is not None and bound.rows <= rows and bound.ends_whole(body):  # as it came

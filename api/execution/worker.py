@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from stancegraph.api.execution.answering import answer_job
-from stancegraph.api.execution.messages import Command, Failed, Failure, Status
+from stancegraph.api.execution.messages import Command, Failed, Failure, Message, Status, to_wire
 from stancegraph.graph.errors import StancegraphError
 
 
@@ -27,6 +27,10 @@ def _worker_main(store_path: str, connection: Connection) -> None:
     """
     store = ox.Store.read_only(store_path)
     connection.send(Status.READY)
+
+    def send(message: Message) -> None:
+        connection.send(to_wire(message))
+
     while True:
         try:
             job = connection.recv()
@@ -43,9 +47,9 @@ def _worker_main(store_path: str, connection: Connection) -> None:
             connection.send(Status.READY)
             continue
         try:
-            answer_job(store, job, connection.send)
+            answer_job(store, job, send)
         except Exception as error:  # a worker must answer every job, whatever happened
-            connection.send(Failure(Failed.INTERNAL, f"{type(error).__name__}: {error}"))
+            send(Failure(Failed.INTERNAL, f"{type(error).__name__}: {error}"))
 
 
 class Worker:
