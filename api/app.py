@@ -39,19 +39,22 @@ from starlette_compress import CompressMiddleware
 
 from stancegraph.api import curate, graph_store, linked_data, matrix, problems, sparql, viewer
 from stancegraph.api.caching import CachingMiddleware
-from stancegraph.api.execution import Executor, PoolExecutor, ThreadExecutor
+from stancegraph.api.execution.executor import Executor
+from stancegraph.api.execution.pool import QueryPool
+from stancegraph.api.execution.pooled_store import PooledStore
+from stancegraph.api.execution.processes import PoolExecutor
+from stancegraph.api.execution.relay import ProxyExecutor
+from stancegraph.api.execution.threads import ThreadExecutor
 from stancegraph.api.head import HeadAsGetMiddleware
 from stancegraph.api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
 from stancegraph.api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
 from stancegraph.api.parameters import only_declared_parameters
-from stancegraph.api.proxy import ProxyExecutor
 from stancegraph.api.result_cache import ResultCache
 from stancegraph.api.routes import analysis, routers
 from stancegraph.api.settings import Settings
 from stancegraph.api.writing import writer_for
 from stancegraph.graph.errors import StoreError
 from stancegraph.graph.loading import bundled_store
-from stancegraph.graph.query_pool import PooledStore, QueryPool
 from stancegraph.graph.store import RemoteStore, Store, open_disk_store
 
 DESCRIPTION = """\

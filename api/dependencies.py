@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from stancegraph.api.catalog import Catalog
-from stancegraph.api.execution import Executor
+from stancegraph.api.execution.executor import Executor
 from stancegraph.api.settings import Settings
 from stancegraph.graph.store import Store
 

@@ -35,7 +35,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from stancegraph.api.dependencies import get_executor
-from stancegraph.api.execution import Executor, respond
+from stancegraph.api.execution.executor import Executor
+from stancegraph.api.execution.job import QueryJob
+from stancegraph.api.execution.response import respond
 from stancegraph.api.negotiation import DATASETS, GRAPHS, Format, FormatTable
 from stancegraph.api.problems import PROBLEM_RESPONSES, ProblemError
 from stancegraph.api.writing import WriteAccess, WriterDep, WriteResult
@@ -49,7 +51,6 @@ from stancegraph.graph.graph_changes import (
     replace_graph,
 )
 from stancegraph.graph.queries import bind_values, load_query
-from stancegraph.graph.query_pool import QueryJob
 
 router = APIRouter(prefix="/store", tags=["Graph Store"], responses=PROBLEM_RESPONSES)
 

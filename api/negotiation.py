@@ -97,7 +97,7 @@ class Format:
     """A serialisation we write: its pyoxigraph format and the media type we label it with."""
 
     format: ox.QueryResultsFormat | ox.RdfFormat
-    attribute: str  # the pyoxigraph enum member's name, e.g. "TURTLE", as graph.query_pool.QueryJob expects
+    attribute: str  # the pyoxigraph enum member's name, e.g. "TURTLE", as api.execution.job.QueryJob expects
 
     @property
     def media_type(self) -> str:
@@ -146,7 +146,7 @@ class FormatTable:
         return self.names.get(key) or self.media_types.get(key)
 
     def by_attribute(self, attribute: str | None) -> Format | None:
-        """The format a :class:`~graph.query_pool.QueryJob` names (``"JSON"``, ``"TURTLE"``...)."""
+        """The format a :class:`~stancegraph.api.execution.job.QueryJob` names (``"JSON"``, ``"TURTLE"``...)."""
         return next((f for f in self.formats() if f.attribute == attribute), None)
 
     def format_for(self, content_type: str) -> Format | None:

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
+from stancegraph.api.execution.errors import BusyError, NotAcceptableError, QueryTimeoutError
 from stancegraph.graph.curation_schema import CurationError
 from stancegraph.graph.datasets import DatasetConflictError
 from stancegraph.graph.errors import (
@@ -36,7 +37,6 @@ from stancegraph.graph.errors import (
     StoreError,
     UnsupportedFormatError,
 )
-from stancegraph.graph.query_pool import BusyError, NotAcceptableError, QueryTimeoutError
 from stancegraph.graph.sparql_guard import RemoteAccessError
 from stancegraph.graph.validation import ValidationReport
 

@@ -29,7 +29,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from stancegraph.api.dependencies import get_executor
-from stancegraph.api.execution import Answer, Executor, respond
+from stancegraph.api.execution.answer import Answer
+from stancegraph.api.execution.errors import NotAcceptableError
+from stancegraph.api.execution.executor import Executor
+from stancegraph.api.execution.job import QueryJob
+from stancegraph.api.execution.response import respond
 from stancegraph.api.limits import ROW_LIMIT, TRUNCATED, check_length
 from stancegraph.api.negotiation import GRAPHS, HTML, SOLUTIONS, Format
 from stancegraph.api.pages import editor_page
@@ -38,7 +42,6 @@ from stancegraph.api.service_description import service_description
 from stancegraph.api.settings import Settings
 from stancegraph.api.writing import get_writer, require_write_access
 from stancegraph.graph.datasets import with_using
-from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
 from stancegraph.graph.sparql_guard import refuse_remote_access
 
 router = APIRouter(tags=["SPARQL"])

@@ -14,7 +14,10 @@ and in JSON or Turtle (parsed and rewritten). The JSON
 API's routes are timed through stancegraph alone (each sends several queries).
 Then one request repeated: stancegraph keeps no cache in front of an endpoint
 (the data can change without a write through it), so a repeat costs what the
-first did. Prints a Markdown table; the numbers go to docs, not into comments.
+first did. Beside the medians, the CPU time each side spent per request
+(Virtuoso answering, stancegraph relaying): on a shared machine the wall
+times move with its load, the CPU times much less. Prints a Markdown table;
+the numbers go to docs, not into comments.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -33,6 +37,7 @@ import httpx
 if __package__ in (None, ""):  # run as `python benchmarks/virtuoso.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.procfs import running_seconds
 from stancegraph.graph.query_shape import result_kind
 from tests.servers import free_port, stop, virtuoso_server, wait_until_up
 
@@ -122,39 +127,59 @@ def main() -> None:
             try:
                 relay = f"http://127.0.0.1:{port}"
                 wait_until_up(f"{relay}/sparql?query=ASK%7B%7D", seconds=60)
-                print(measure(virtuoso.url, relay, options.rounds))
+                print(measure(Side(virtuoso.url, virtuoso.pid), Side(relay, service.pid), options.rounds))
             finally:
                 stop(service)
 
 
-def interleaved(client: httpx.Client, direct: str, relay: str, query: str, accept: str, rounds: int) -> str:
-    """One query in one format, to Virtuoso and through stancegraph by turns: a table row's numbers."""
+@dataclass(frozen=True)
+class Side:
+    """Where one side's requests go, and the process whose CPU time they are charged."""
+
+    url: str
+    pid: int
+
+
+def interleaved(client: httpx.Client, direct: Side, relay: Side, query: str, accept: str, rounds: int) -> str:
+    """One query in one format, to Virtuoso and through stancegraph by turns: a table row's numbers.
+
+    Besides the medians, each side's CPU time per request: Virtuoso's for its
+    answer, stancegraph's own for relaying it. On a machine shared with other
+    work the wall times move with its load; the CPU times much less.
+    """
 
     def to_virtuoso() -> httpx.Response:
         return client.post(
-            direct, data={"query": query, "default-graph-uri": GRAPH}, headers={"Accept": accept}
+            direct.url, data={"query": query, "default-graph-uri": GRAPH}, headers={"Accept": accept}
         )
 
     def to_stancegraph() -> httpx.Response:
-        return client.post(f"{relay}/sparql", data={"query": query}, headers={"Accept": accept})
+        return client.post(f"{relay.url}/sparql", data={"query": query}, headers={"Accept": accept})
 
     sides: tuple[list[float], list[float]] = ([], [])
+    cpu = [0.0, 0.0]
     timed(to_virtuoso), timed(to_stancegraph)  # warm both
     for round_ in range(rounds):
         pair = (to_virtuoso, to_stancegraph) if round_ % 2 == 0 else (to_stancegraph, to_virtuoso)
         for send in pair:
-            sides[send is to_stancegraph].append(timed(send))
+            side = int(send is to_stancegraph)
+            pid = (direct, relay)[side].pid
+            before = running_seconds(pid)
+            sides[side].append(timed(send))
+            cpu[side] += running_seconds(pid) - before
     plain, relayed = statistics.median(sides[0]), statistics.median(sides[1])
     return (
         f"{plain * 1000:.1f} | {relayed * 1000:.1f} | {relayed / plain:.2f} | {(relayed - plain) * 1000:+.1f}"
+        f" | {cpu[0] / rounds * 1000:.2f} | {cpu[1] / rounds * 1000:.2f}"
     )
 
 
-def measure(direct: str, relay: str, rounds: int) -> str:
+def measure(direct: Side, relay: Side, rounds: int) -> str:
     """The Markdown table: each query's median direct and relayed, and the JSON API's routes."""
     lines = [
-        "| request | format | Virtuoso ms | through stancegraph ms | ratio | + ms |",
-        "|---|---|---:|---:|---:|---:|",
+        "| request | format | Virtuoso ms | through stancegraph ms | ratio | + ms"
+        " | Virtuoso CPU ms | relay CPU ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     with httpx.Client(timeout=120) as client:
         for path in sorted(QUERIES.glob("*.rq")):
@@ -163,16 +188,16 @@ def measure(direct: str, relay: str, rounds: int) -> str:
                 try:
                     row = interleaved(client, direct, relay, query, accept, rounds)
                 except Refused as refusal:
-                    row = f"refused: {refusal} | | | "
+                    row = f"refused: {refusal} | | | | | "
                 lines.append(f"| {path.stem} | {name} | {row} |")
         for route in ROUTES:  # a route sends several queries: a few rounds are enough
-            url = f"{relay}{route}"
+            url = f"{relay.url}{route}"
             try:
                 timed(lambda url=url: client.get(url))
                 took = ms([timed(lambda url=url: client.get(url)) for _ in range(max(3, rounds // 4))])
             except Refused as refusal:
                 took = f"failed: {refusal}"
-            lines.append(f"| {route} | JSON API | | {took} | | |")
+            lines.append(f"| {route} | JSON API | | {took} | | | | |")
     return "\n".join(lines)
 
 

@@ -134,6 +134,7 @@ class Virtuoso:
     directory: Path
     sql_port: int
     isql: str
+    pid: int  # the server's process, for benchmarks that count its CPU time
 
     def load(self, path: Path, graph: str) -> None:
         """Bulk-load an RDF file of :attr:`directory` into ``graph`` (``ld_dir`` + ``rdf_loader_run``)."""
@@ -190,7 +191,7 @@ def virtuoso_server(workdir: Path, *, buffers: int = 10_000) -> Iterator[Virtuos
     try:
         url = f"http://127.0.0.1:{http_port}/sparql"
         wait_until_up(f"{url}?query=ASK%7B%7D", seconds=120)
-        yield Virtuoso(url, workdir, sql_port, isql)
+        yield Virtuoso(url, workdir, sql_port, isql, process.pid)
     finally:
         stop(process, seconds=60)
 

@@ -1,6 +1,6 @@
 """Every backend gives the answers the local one gives: the service on its own worker pool ("local") and
 the service in front of a SPARQL endpoint holding the same data (``Settings(endpoint=...)``, so
-``graph.store.RemoteStore`` for /api and ``api.proxy.ProxyExecutor`` for /sparql): `oxigraph serve`
+``graph.store.RemoteStore`` for /api and ``api.execution.relay.ProxyExecutor`` for /sparql): `oxigraph serve`
 ("remote"), and Virtuoso ("virtuoso"), which keeps the data in a graph beside its own system graphs.
 
 Every GET route of the JSON API, as the app's OpenAPI schema lists them, is asked of both servers with

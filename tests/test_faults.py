@@ -96,6 +96,7 @@ def misbehaving_endpoint() -> Iterator[str]:
     [
         ("/wrong-type", "/sparql?query=SELECT%20*%20%7B%7D", 502),
         ("/malformed", "/sparql?query=SELECT%20*%20%7B%7D", 502),
+        ("/malformed", "/sparql?query=SELECT%20*%20%7B%7D&format=xml", 502),  # in the client's format
         ("/malformed", "/api/stats", 502),
         ("/failing", "/sparql?query=SELECT%20*%20%7B%7D", 502),
         ("/failing", "/api/stats", 502),

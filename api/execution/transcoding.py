@@ -20,8 +20,8 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
+from stancegraph.api.execution.answering import CHUNK_BYTES, ChunkWriter
 from stancegraph.api.negotiation import Format
-from stancegraph.graph.query_pool import CHUNK_BYTES, ChunkWriter
 from stancegraph.graph.store import ask_answer
 
 
@@ -100,13 +100,72 @@ class LoopReader(io.RawIOBase):
         return bytes(self.kept)
 
 
-def _file(reader: LoopReader) -> IO[bytes]:
+class Body(io.BytesIO):
+    """An answer already read whole, for :func:`cut` to read as it reads a :class:`LoopReader`."""
+
+    def whole(self) -> bytes:
+        return self.getvalue()
+
+
+def _file(reader: LoopReader | Body) -> IO[bytes]:
     """The reader as the binary file pyoxigraph's stubs ask for (a RawIOBase is one at run time)."""
     return cast(IO[bytes], reader)
 
 
 async def _next(chunks: AsyncIterator[bytes]) -> bytes | None:
     return await anext(chunks, None)
+
+
+#: Per format: what no row of an answer can be written without (a SPARQL XML ``result`` element,
+#: with or without a prefix; a SPARQL JSON binding object; an N-Triples line), and what a whole
+#: answer ends with. Counted in the bytes, the marks bound the rows from above: one that also
+#: appears in a literal only loosens the bound.
+ROW_MARKS: dict[str, tuple[tuple[bytes, ...], bytes]] = {
+    "application/sparql-results+xml": ((b"<result", b":result"), b"sparql>"),
+    "application/sparql-results+json": ((b"{",), b"}"),
+    "application/n-triples": ((b"\n",), b"."),
+}
+
+
+class RowBound:
+    """An upper bound on the rows (or triples) of an answer, from its bytes alone, without parsing it.
+
+    Counting a mark is a scan at memory speed, where parsing an answer to count its
+    rows (then sending the bytes as they came) cost a thread and milliseconds.
+
+    >>> bound = RowBound.of("application/n-triples")
+    >>> bound.add(b"<a> <b> <c> .\\n<a> <b> <d"), bound.add(b"> .\\n")
+    (2, 3)
+    >>> bound.ends_whole(b"<a> <b> <c> .\\n<a> <b> <d"), bound.ends_whole(b"<a> <b> <c> .\\n")
+    (False, True)
+    >>> RowBound.of("application/rdf+xml") is None
+    True
+    """
+
+    def __init__(self, marks: tuple[bytes, ...], ending: bytes) -> None:
+        self._marks, self._ending = marks, ending
+        self._overlap = max(len(mark) for mark in marks) - 1  # a mark split across two chunks is still seen
+        self._tail = b""
+        self.rows = 1  # the last N-Triples line may end without a newline
+
+    @classmethod
+    def of(cls, media_type: str) -> RowBound | None:
+        """A bound for answers in ``media_type``, or ``None`` when its rows cannot be counted this way."""
+        known = ROW_MARKS.get(media_type)
+        return cls(*known) if known else None
+
+    def add(self, chunk: bytes) -> int:
+        """Count the marks in the next chunk; the bound so far."""
+        window = self._tail + chunk
+        self.rows += sum(window.count(mark) for mark in self._marks)
+        # a shorter mark wholly inside the overlap is counted twice, which only loosens the bound
+        self._tail = window[-self._overlap :] if self._overlap else b""
+        return self.rows
+
+    def ends_whole(self, body: bytes) -> bool:
+        """Whether ``body`` ends as a whole answer does: one cut short by the endpoint is parsed, and fails."""
+        end = body.rstrip()
+        return end.endswith(self._ending) or (self._ending == b"." and not end)
 
 
 @dataclass
@@ -118,8 +177,8 @@ class Cut:
     truncated: bool
 
 
-def cut(reader: LoopReader, kind: str, sent: Format, wanted: Format, max_rows: int) -> Cut:
-    """In a thread: the first ``max_rows`` rows (or triples) of the answer in ``wanted``.
+def cut(reader: LoopReader | Body, kind: str, sent: Format, wanted: Format, max_rows: int) -> Cut:
+    """The first ``max_rows`` rows (or triples) of the answer in ``wanted``.
 
     An answer within the limit that the endpoint wrote in ``wanted`` goes out as it came,
     unless it is an ASK answered as a table, which becomes the boolean it stands for.

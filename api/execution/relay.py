@@ -7,11 +7,14 @@ and ASK (Virtuoso's JSON writes ``false`` as ``"0"^^xsd:boolean``, its TSV
 quotes variable names); N-Triples, then RDF/XML, for graphs (its Turtle writes
 decimals as integers). An answer the endpoint wrote in the client's format
 goes out byte for byte; any other is parsed and written in the client's format
-(:mod:`api.transcoding`).
+(``transcoding``).
 
 With a row limit, the answer is read one row past the limit and no further,
 then cut and marked as a local answer would be: the endpoint's own limits are
-its business, ours hold whichever engine answers. With the data in named
+its business, ours hold whichever engine answers. An answer in the client's
+format whose bytes show it cannot hold more rows than the limit (a count of
+row marks, ``transcoding.RowBound``) goes out as it came, unparsed; a short
+one to rewrite is rewritten on the event loop, without a thread. With the data in named
 graphs (``Settings.graphs``), a query that names no dataset of its own sees
 only those graphs.
 
@@ -24,21 +27,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from stancegraph.api.execution import Answer, Executor
+from stancegraph.api.execution.answer import Answer, prepended
+from stancegraph.api.execution.errors import NotAcceptableError
+from stancegraph.api.execution.executor import Executor
+from stancegraph.api.execution.job import QueryJob
+from stancegraph.api.execution.messages import Kind
+from stancegraph.api.execution.transcoding import Body, LoopReader, ReadFailure, RowBound, cut, transcode
 from stancegraph.api.negotiation import GRAPHS, SOLUTIONS, Format
-from stancegraph.api.transcoding import LoopReader, ReadFailure, cut, transcode
 from stancegraph.graph.errors import (
     EndpointError,
     EndpointRefusedError,
     EndpointTimeoutError,
     QuerySyntaxError,
 )
-from stancegraph.graph.query_pool import NotAcceptableError, QueryJob
 from stancegraph.graph.query_shape import is_update, names_dataset, result_kind
 from stancegraph.graph.store import dataset_parameters
 
@@ -53,6 +59,9 @@ EXCHANGE: dict[str, tuple[Format, ...]] = {
 EXCHANGE["ask"] = EXCHANGE["select"]
 #: At most this many relayed answers are converted at once (each holds a thread while it streams).
 CONVERTING = 32
+#: A whole answer up to this size is cut or rewritten on the event loop (a fraction of a millisecond),
+#: not in a thread: the hops to a thread and back cost more than the parsing.
+PARSED_ON_LOOP = 16 * 1024
 
 
 class ProxyExecutor(Executor):
@@ -86,7 +95,8 @@ class ProxyExecutor(Executor):
             raise NotAcceptableError(f"this server relays to {self.endpoint}: ask it for the whole dataset")
         if is_update(job.query):  # some engines run an update sent as a query
             raise QuerySyntaxError("expected a query, not an update: send updates to the endpoint itself")
-        kind = result_kind(job.query) or "select"  # not a query form: the endpoint says what is wrong
+        form = result_kind(job.query)
+        kind = Kind(form or "select")  # not a query form: the endpoint says what is wrong
         wanted = (
             GRAPHS.by_attribute(job.graph_format)
             if kind == "graph"
@@ -95,21 +105,47 @@ class ProxyExecutor(Executor):
         if wanted is None:
             raise NotAcceptableError(f"no acceptable format for a {kind} result")  # as the local store says
         response, sent = await self._send(job, kind)
+        # an ASK is read whole, whatever the limit: it may come as a table
         if job.max_rows is None and sent == wanted and kind != "ask":
             return Answer(kind=kind, chunks=self._relay(response))
-        loop = asyncio.get_running_loop()
-        reader = LoopReader(self._relay(response), loop, keep=sent == wanted)
-        if job.max_rows is None and kind != "ask":  # an ASK is read whole: it may come as a table
+        if job.max_rows is None and kind != "ask":
+            reader = LoopReader(self._relay(response), asyncio.get_running_loop(), keep=False)
             chunks = transcode(reader, kind, sent, wanted, threads=self._threads, failure=self.failure)
             return Answer(kind=kind, chunks=_closing(chunks, response))
+        return await self._limited(
+            response, kind, sent, wanted, rows=job.max_rows or 1, known=form is not None
+        )
+
+    async def _limited(
+        self, response: httpx.Response, kind: Kind, sent: Format, wanted: Format, *, rows: int, known: bool
+    ) -> Answer:
+        """The answer cut at ``rows`` rows, read whole before its first byte goes out (the truncation is a header).
+
+        ``known``: the query's form was recognised here; the answer of another is always parsed, so that
+        :func:`cut` says what kind it is.
+        """
+        loop = asyncio.get_running_loop()
+        stream = self._relay(response)
         try:
-            rows = job.max_rows or 1
-            answer = await loop.run_in_executor(self._threads, cut, reader, kind, sent, wanted, rows)
+            as_sent = sent == wanted and kind != "ask" and known
+            bound = RowBound.of(sent.media_type) if as_sent else None
+            head, ended = await _head(stream, bound, rows)
+            body = b"".join(head) if ended else b""
+            if ended and bound is not None and bound.rows <= rows and bound.ends_whole(body):  # as it came
+                return Answer(kind=kind, chunks=_once(body))
+            if ended and len(body) <= PARSED_ON_LOOP:
+                answer = cut(Body(body), kind, sent, wanted, rows)
+            else:
+                source = (
+                    Body(body) if ended else LoopReader(prepended(head, stream), loop, keep=sent == wanted)
+                )
+                answer = await loop.run_in_executor(self._threads, cut, source, kind, sent, wanted, rows)
         except (ReadFailure, SyntaxError, OSError) as error:
             raise self.failure(error) from None
         finally:
+            await stream.aclose()
             await response.aclose()
-        return Answer(kind=answer.kind, chunks=_once(answer.body), truncated=answer.truncated)
+        return Answer(kind=Kind(answer.kind), chunks=_once(answer.body), truncated=answer.truncated)
 
     async def _send(self, job: QueryJob, kind: str) -> tuple[httpx.Response, Format]:
         """POST the job, asking for the formats for ``kind``; the streaming response, once its status is
@@ -157,7 +193,7 @@ class ProxyExecutor(Executor):
             endpoint=self.endpoint,
         )
 
-    async def _relay(self, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def _relay(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
         try:
             async for chunk in response.aiter_bytes():
                 yield chunk
@@ -192,3 +228,21 @@ async def _closing(chunks: AsyncIterator[bytes], response: httpx.Response) -> As
 
 async def _once(body: bytes) -> AsyncIterator[bytes]:
     yield body
+
+
+async def _head(stream: AsyncIterator[bytes], bound: RowBound | None, rows: int) -> tuple[list[bytes], bool]:
+    """The answer's first chunks, and whether they are all of it.
+
+    Read to the end while the answer may still go out as it came (``bound`` says
+    it holds no more than ``rows`` rows) or is short enough to parse here; past
+    that, the rest is parsed in a thread as it arrives.
+    """
+    head: list[bytes] = []
+    size = 0
+    while (chunk := await anext(stream, None)) is not None:
+        head.append(chunk)
+        size += len(chunk)
+        as_sent = bound is not None and bound.add(chunk) <= rows
+        if size > PARSED_ON_LOOP and not as_sent:
+            return head, False
+    return head, True
