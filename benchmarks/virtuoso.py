@@ -12,9 +12,10 @@ whatever else the machine does touches both alike: in SPARQL XML or
 N-Triples (the endpoint's bytes pass through, once the row limit is checked)
 and in JSON or Turtle (parsed and rewritten). The JSON
 API's routes are timed through stancegraph alone (each sends several queries).
-Then one request repeated: stancegraph keeps no cache in front of an endpoint
-(the data can change without a write through it), so a repeat costs what the
-first did. Beside the medians, the CPU time each side spent per request
+Then each query repeated, against a second service that may answer from its
+cache (``STANCEGRAPH_ENDPOINT_CACHE_SECONDS``; by default there is no cache in
+front of an endpoint, since the data can change without a write through it):
+the speedup of a cached repeat over Virtuoso answering it. Beside the medians, the CPU time each side spent per request
 (Virtuoso answering, stancegraph relaying): on a shared machine the wall
 times move with its load, the CPU times much less. Prints a Markdown table;
 the numbers go to docs, not into comments.
@@ -23,12 +24,14 @@ the numbers go to docs, not into comments.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,29 +110,34 @@ def main() -> None:
             started = time.perf_counter()
             virtuoso.load(data, GRAPH)
             print(f"loaded into Virtuoso in {time.perf_counter() - started:.0f} s", flush=True)
-            port = free_port()
-            service = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "stancegraph",
-                    "serve",
-                    "--port",
-                    str(port),
-                    "--endpoint",
-                    virtuoso.url,
-                    "--graph",
-                    GRAPH,
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                relay = f"http://127.0.0.1:{port}"
-                wait_until_up(f"{relay}/sparql?query=ASK%7B%7D", seconds=60)
-                print(measure(Side(virtuoso.url, virtuoso.pid), Side(relay, service.pid), options.rounds))
-            finally:
-                stop(service)
+            with (
+                relay_service(virtuoso.url) as relay,
+                relay_service(virtuoso.url, cache_seconds=3600) as cached,
+            ):
+                direct = Side(virtuoso.url, virtuoso.pid)
+                print(measure(direct, relay, options.rounds))
+                print()
+                print(measure_repeats(direct, cached, options.rounds))
+
+
+@contextlib.contextmanager
+def relay_service(endpoint: str, *, cache_seconds: float = 0) -> Iterator[Side]:
+    """``stancegraph serve --endpoint`` in a process of its own (with an answer cache if ``cache_seconds``)."""
+    port = free_port()
+    environment = {**os.environ, "STANCEGRAPH_ENDPOINT_CACHE_SECONDS": str(cache_seconds)}
+    command = ["serve", "--port", str(port), "--endpoint", endpoint, "--graph", GRAPH]
+    service = subprocess.Popen(
+        [sys.executable, "-m", "stancegraph", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/sparql?query=ASK%7B%7D", seconds=60)
+        yield Side(url, service.pid)
+    finally:
+        stop(service)
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,9 @@ class Side:
     pid: int
 
 
-def interleaved(client: httpx.Client, direct: Side, relay: Side, query: str, accept: str, rounds: int) -> str:
+def interleaved(
+    client: httpx.Client, direct: Side, relay: Side, query: str, accept: str, rounds: int
+) -> Pair:
     """One query in one format, to Virtuoso and through stancegraph by turns: a table row's numbers.
 
     Besides the medians, each side's CPU time per request: Virtuoso's for its
@@ -167,11 +177,25 @@ def interleaved(client: httpx.Client, direct: Side, relay: Side, query: str, acc
             before = running_seconds(pid)
             sides[side].append(timed(send))
             cpu[side] += running_seconds(pid) - before
-    plain, relayed = statistics.median(sides[0]), statistics.median(sides[1])
-    return (
-        f"{plain * 1000:.1f} | {relayed * 1000:.1f} | {relayed / plain:.2f} | {(relayed - plain) * 1000:+.1f}"
-        f" | {cpu[0] / rounds * 1000:.2f} | {cpu[1] / rounds * 1000:.2f}"
-    )
+    return Pair(statistics.median(sides[0]), statistics.median(sides[1]), cpu[0] / rounds, cpu[1] / rounds)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One query's medians (seconds) to Virtuoso and through stancegraph, and each side's CPU per request."""
+
+    direct: float
+    relayed: float
+    direct_cpu: float
+    relay_cpu: float
+
+    def row(self) -> str:
+        """The relay table's cells."""
+        plain, relayed = self.direct * 1000, self.relayed * 1000
+        return (
+            f"{plain:.1f} | {relayed:.1f} | {relayed / plain:.2f} | {relayed - plain:+.1f}"
+            f" | {self.direct_cpu * 1000:.2f} | {self.relay_cpu * 1000:.2f}"
+        )
 
 
 def measure(direct: Side, relay: Side, rounds: int) -> str:
@@ -186,7 +210,7 @@ def measure(direct: Side, relay: Side, rounds: int) -> str:
             query = path.read_text(encoding="utf-8")
             for name, accept in FORMATS["graph" if result_kind(query) == "graph" else "select"].items():
                 try:
-                    row = interleaved(client, direct, relay, query, accept, rounds)
+                    row = interleaved(client, direct, relay, query, accept, rounds).row()
                 except Refused as refusal:
                     row = f"refused: {refusal} | | | | | "
                 lines.append(f"| {path.stem} | {name} | {row} |")
@@ -198,6 +222,28 @@ def measure(direct: Side, relay: Side, rounds: int) -> str:
             except Refused as refusal:
                 took = f"failed: {refusal}"
             lines.append(f"| {route} | JSON API | | {took} | | | | |")
+    return "\n".join(lines)
+
+
+def measure_repeats(direct: Side, cached: Side, rounds: int) -> str:
+    """Each query (SPARQL XML) repeated: Virtuoso answering it against the cached service, by turns."""
+    lines = [
+        "| repeated request | Virtuoso ms | stancegraph, cached, ms | speedup |",
+        "|---|---:|---:|---:|",
+    ]
+    with httpx.Client(timeout=120) as client:
+        for path in sorted(QUERIES.glob("*.rq")):
+            query = path.read_text(encoding="utf-8")
+            accept = next(iter(FORMATS["graph" if result_kind(query) == "graph" else "select"].values()))
+            try:
+                pair = interleaved(client, direct, cached, query, accept, rounds)
+            except Refused as refusal:
+                lines.append(f"| {path.stem} | refused: {refusal} | | |")
+                continue
+            speedup = pair.direct / pair.relayed
+            lines.append(
+                f"| {path.stem} | {pair.direct * 1000:.1f} | {pair.relayed * 1000:.2f} | {speedup:.0f}x |"
+            )
     return "\n".join(lines)
 
 

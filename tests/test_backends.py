@@ -168,14 +168,15 @@ def _queries(
     """The query strings to ask ``route`` with: required parameters filled in every way the data allows,
     then each optional parameter alone: a filter with each of its values (a repeatable one also with all
     of them), a boolean set, a cap at each of its ten smallest values; one page past the first, and one far past the end."""
-    required: list[list[tuple[str, str]]] = []
+    required: list[list[tuple[tuple[str, str], ...]]] = []
     optional: list[dict[str, str | list[str]]] = []
     names = {p["name"] for p in parameters}
     for parameter in parameters:
         name, schema = parameter["name"], parameter["schema"]
-        if parameter.get("required"):
-            assert schema.get("format") == "date", f"{route}: teach tests/test_backends.py to fill {name!r}"
-            required.append([(name, day) for day in _dates(catalog)])
+        if parameter.get("required") and schema.get("format") == "date":
+            required.append([((name, day),) for day in _dates(catalog)])
+        elif parameter.get("required"):
+            continue  # filled together below
         elif name in ("limit", "offset"):
             continue
         elif schema.get("type") == "boolean":
@@ -193,8 +194,23 @@ def _queries(
         "offset",
     } <= names:  # a page past the first, and one far past the end (engines bound sorting)
         optional.extend([{"limit": "2", "offset": "1"}, {"offset": "10643"}])
-    bases: list[dict[str, str | list[str]]] = [dict(both) for both in itertools.product(*required)]
+    bases: list[dict[str, str | list[str]]] = [
+        dict(pair for choice in combination for pair in choice)
+        for combination in itertools.product(*required)
+    ]
     return [base | extra for base in bases for extra in [{}, *optional]]
+
+
+def _together(
+    catalog: dict[str, list[JSON]], route: str, names: list[str]
+) -> list[tuple[tuple[str, str], ...]]:
+    """Required parameters that name things (``actor`` and ``target`` of a matrix cell), filled together
+    from the items of a list that holds them all (the positions), so every request names something real."""
+    for items in catalog.values():
+        if items and all(name in items[0] for name in names):
+            rows = {tuple(sorted(_values_under([item], name))[0] for name in names) for item in items}
+            return [tuple(zip(names, row, strict=True)) for row in sorted(rows)]
+    raise AssertionError(f"{route}: no list holds {names}; teach tests/test_backends.py to fill them")
 
 
 def _requests(catalog: dict[str, list[JSON]], route: str) -> list[str]:
@@ -215,9 +231,12 @@ def _requests(catalog: dict[str, list[JSON]], route: str) -> list[str]:
 
 
 def _answer(response: httpx.Response, base: str) -> tuple[int, str, Any]:
-    """Status, media type and parsed JSON, with the server's own base URL (in ``next`` links) taken out."""
-    body = json.loads(response.text.replace(base, "{server}"))
-    return response.status_code, response.headers["content-type"], body
+    """Status, media type and parsed JSON (or the text of another format, CSV say), with the server's own
+    base URL (in ``next`` links) taken out."""
+    text = response.text.replace(base, "{server}")
+    media_type = response.headers["content-type"]
+    json_like = media_type.split(";")[0].endswith("json")
+    return response.status_code, media_type, json.loads(text) if json_like else text
 
 
 def _differences(local: Any, remote: Any, where: str = "") -> Iterator[str]:
