@@ -12,7 +12,7 @@ from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id
 from stancegraph.graph.viewer import _environment, assets, content_security_policy
 
-SCRIPTS = ("download.js", "matrix.js")  # in loading order
+SCRIPTS = ("shared.js", "matrix.js")  # in loading order
 STYLESHEETS = ("viewer.css", "matrix.css")  # the viewer's bar, filters and panel, then the grid
 
 

@@ -399,8 +399,8 @@ class Asset:
         return self.body.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
-#: The stance matrix page's files, and download.js, which both pages' exports use.
-MATRIX_ASSETS = {"download.js": "text/javascript", "matrix.js": "text/javascript", "matrix.css": "text/css"}
+#: The stance matrix page's files, and shared.js, which both pages use (the link's parameters, downloads).
+MATRIX_ASSETS = {"shared.js": "text/javascript", "matrix.js": "text/javascript", "matrix.css": "text/css"}
 
 
 @functools.cache
@@ -416,7 +416,7 @@ def assets() -> dict[str, Asset]:
     return {name: Asset(name, path.read_bytes(), media) for name, (path, media) in files.items()}
 
 
-SCRIPTS = ("vis-network.min.js", "viewer.js", "download.js", "viewer-export.js")  # in loading order
+SCRIPTS = ("vis-network.min.js", "shared.js", "viewer.js", "viewer-export.js")  # in loading order
 _CLOSING_TAG = re.compile(r"</(script|style)", re.IGNORECASE)
 
 

@@ -831,7 +831,7 @@ def test_static_files_are_typed_versioned_and_cached(server: str) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in page.headers["content-security-policy"]
     urls = re.findall(r'(?:src|href)="(/viewer/static/[^"]+)"', page.text)
-    assert len(urls) == 5  # vis-network, viewer.js, download.js, viewer-export.js, viewer.css
+    assert len(urls) == 5  # vis-network, shared.js, viewer.js, viewer-export.js, viewer.css
     for url in urls:
         response = httpx.get(f"{server}{url}", timeout=30)
         assert response.status_code == 200

@@ -40,17 +40,6 @@
 
   /* ---------------------------------------------------------------- the URL and the controls */
 
-  /** Query string, then fragment (the fragment wins), as the viewer reads its link. */
-  function paramsFromURL() {
-    const params = new URLSearchParams(location.search);
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    for (const key of new Set(fragment.keys())) {
-      params.delete(key);
-      for (const value of fragment.getAll(key)) params.append(key, value);
-    }
-    return params;
-  }
-
   function writeControls(params) {
     for (const name of FILTERS) {
       const wanted = params.has(name) ? new Set(params.getAll(name)) : null;
@@ -497,6 +486,6 @@
   });
 
   window.stancegraph = { loaded: null, draw, moveTo, openCell, drawPng }; // for tests and the benchmark
-  writeControls(paramsFromURL());
+  writeControls(window.stancegraphParams());
   load();
 })();

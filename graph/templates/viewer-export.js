@@ -11,7 +11,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const container = document.getElementById("graph");
 
-  const download = window.stancegraphDownload; // download.js
+  const download = window.stancegraphDownload; // shared.js
 
   function exportPng() {
     const canvas = container.querySelector("canvas");

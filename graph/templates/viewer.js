@@ -55,7 +55,7 @@
   const undatedBox = $("show-undated");
   const coalitionBox = $("by-coalition"); // absent when no actor took a stance
   let asOf = null; // an ISO day, or null for every date: the slider only stops where something changes
-  const initial = paramsFromURL();
+  const initial = window.stancegraphParams();
   let focused = nodeById.has(initial.get("focus")) ? initial.get("focus") : null;
 
   /** The filters as sets of allowed values (null: everything allowed) and an actor id or "". */
@@ -94,17 +94,6 @@
     const text = day === null ? "every date" : day;
     $("as-of-day").textContent = text;
     slider.setAttribute("aria-valuetext", text);
-  }
-
-  /** Query string, then fragment (the fragment wins): the link someone shared. */
-  function paramsFromURL() {
-    const params = new URLSearchParams(location.search);
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    for (const key of new Set(fragment.keys())) {
-      params.delete(key);
-      for (const value of fragment.getAll(key)) params.append(key, value);
-    }
-    return params;
   }
 
   function writeURL(state) {
