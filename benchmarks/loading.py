@@ -4,15 +4,25 @@ Peak RSS (``ru_maxrss``) only ever grows, so each measurement needs a process
 of its own: ``python -m benchmarks.loading WAY DATA DIR`` loads ``DATA`` one way
 and prints one JSON line. The stores it leaves in ``DIR`` are the ones the
 servers then serve, so what is timed is what is benchmarked.
+
+``python -m benchmarks.loading [--repeats N] [WORKDIR]`` is the validated-load
+benchmark: it writes ``stancegraph synth`` N-Quads of about 100k and 1M triples
+and times ``stancegraph load --store NEW_DIR FILE`` (validation on, as a user runs
+it) against ``oxigraph load`` of the same file, the two taking turns, each a
+process of its own, and prints the medians and the ratios.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from stancegraph.graph.loading import build_store, scratch_store
+from stancegraph.graph.synth import write_synthetic
 from stancegraph.graph.validation import vocabulary_quads
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,8 +75,8 @@ def _memory_stancegraph(data: Path, _workdir: Path) -> Counter:
 
 
 def _disk_stancegraph(data: Path, workdir: Path) -> Counter:
-    """What `stancegraph load --no-validate --store NEW_DIR` does: bulk-build, rename into place."""
-    report = build_store(workdir / STANCEGRAPH_STORE, [data], validate=False)
+    """What `stancegraph load --store NEW_DIR` does: prepare and validate in memory, bulk-write, rename."""
+    report = build_store(workdir / STANCEGRAPH_STORE, [data])
     return lambda: report.quads_after
 
 
@@ -84,7 +95,7 @@ WAYS: dict[str, tuple[Callable[[Path, Path], Counter], bool]] = {
     "pyoxigraph bulk_load, in memory": (_memory_bulk, False),
     "pyoxigraph bulk_load, on disk": (_disk_bulk, False),
     "stancegraph load --no-validate, in memory": (_memory_stancegraph, False),
-    "stancegraph load --no-validate, new on-disk store": (_disk_stancegraph, False),
+    "stancegraph load --store NEW_DIR (validated)": (_disk_stancegraph, False),
     "oxigraph load (CLI), on disk": (_oxigraph_cli, True),
 }
 
@@ -124,5 +135,88 @@ def main(way: str, data: Path, workdir: Path) -> None:
     )
 
 
+# ------------------------------------------------------------ validated load against oxigraph load
+
+# (label, actors, clauses, drafts): about 100k and 1M triples (the second is `stancegraph synth`'s default)
+SIZES = (("100k", 100, 1000, 10), ("1M", 1000, 10000, 20))
+SMOKE_SIZES = (("1k", 10, 24, 4),)  # for the test suite: does it run?
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_rss_mb: float
+
+
+def timed(command: list[str]) -> Run:
+    """Run a command to the end; its wall time and its own peak RSS (``wait4``: this child's alone)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    assert process.stderr is not None
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-500:]}")
+    process.stderr.close()
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def compare(workdir: Path, repeats: int, sizes: tuple[tuple[str, int, int, int], ...] = SIZES) -> None:
+    """Each size: ``stancegraph load`` (validated) and ``oxigraph load`` of one file, taking turns."""
+    commands = {
+        "stancegraph load": [sys.executable, "-m", "stancegraph", "load", "--store"],
+        "oxigraph load": ["oxigraph", "load", "--file"],
+    }
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'data':<22} {'stancegraph load':>18} {'oxigraph load':>16} {'time ratio':>11} {'RSS ratio':>10}")
+    for label, actors, clauses, drafts in sizes:
+        data = workdir / f"synth-{label}.nq"
+        report = write_synthetic(data, actors=actors, clauses=clauses, drafts=drafts, seed=0)
+        runs: dict[str, list[Run]] = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name in commands:
+                target = workdir / f"store-{label}"
+                shutil.rmtree(target, ignore_errors=True)
+                if name == "oxigraph load":
+                    command = [*commands[name], str(data), "--location", str(target)]
+                else:
+                    command = [*commands[name], str(target), str(data)]
+                runs[name].append(timed(command))
+        ours, theirs = (
+            Run(
+                statistics.median(r.seconds for r in runs[name]),
+                statistics.median(r.peak_rss_mb for r in runs[name]),
+            )
+            for name in commands
+        )
+        print(
+            f"{label} ({report.triples:,} triples)".ljust(22)
+            + f" {ours.seconds:>7.1f} s {ours.peak_rss_mb:>5.0f} MB"
+            + f" {theirs.seconds:>5.1f} s {theirs.peak_rss_mb:>5.0f} MB"
+            + f" {ours.seconds / theirs.seconds:>10.1f}x {ours.peak_rss_mb / theirs.peak_rss_mb:>9.1f}x"
+        )
+    print(
+        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({repeats} runs each, medians)"
+    )
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) == 4 and sys.argv[1] in WAYS:
+        main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        parser = argparse.ArgumentParser(
+            prog="python -m benchmarks.loading", description=__doc__.split("\n\n")[-1]
+        )
+        parser.add_argument(
+            "workdir", nargs="?", type=Path, help="keep the data here (default: a temporary dir)"
+        )
+        parser.add_argument("--repeats", type=int, default=3, help="runs of each loader per size (default 3)")
+        parser.add_argument("--smoke", action="store_true", help="tiny data, one run: does it all run?")
+        args = parser.parse_args()
+        sizes, repeats = (SMOKE_SIZES, 1) if args.smoke else (SIZES, args.repeats)
+        if args.workdir is not None:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            compare(args.workdir, repeats, sizes)
+        else:
+            with tempfile.TemporaryDirectory(prefix="stancegraph-load-") as temporary:
+                compare(Path(temporary), repeats, sizes)

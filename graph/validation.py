@@ -9,7 +9,9 @@ validated on the nodes it touches only (:func:`validate_change`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -73,14 +75,18 @@ def validate_store(store: ox.Store, *, focus: Collection[Term] | None = None) ->
     """Validate what ``store`` holds (the union of its graphs, vocabulary included) in place.
 
     With ``focus``, only those nodes are validated: the rest of the store is
-    read, never checked.
+    read, never checked. The whole store is validated on every core: the
+    constraints' queries are independent, and pyoxigraph lets go of the GIL
+    while it evaluates them.
     """
+    constraints = compiled_constraints()
+    if focus is None:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found = list(pool.map(lambda constraint: list(constraint.results(store)), constraints))
+    else:
+        found = [list(constraint.results(store, focus)) for constraint in constraints]
     violations = sorted(
-        {
-            _violation(result)
-            for constraint in compiled_constraints()
-            for _, result in constraint.results(store, focus)
-        },
+        {_violation(result) for results in found for _, result in results},
         key=lambda v: (v.focus, v.path or "", v.message, v.value or ""),
     )
     return ValidationReport(conforms=not violations, violations=violations)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.contestants import CONTESTANTS, NotInstalled
 from benchmarks.loading import WAYS
 from benchmarks.run import API_PATHS, QUERY_DIR, SMOKE_CLIENTS, row_start
@@ -76,3 +78,19 @@ def test_the_smoke_run_benchmarks_every_installed_contestant() -> None:
         assert streamed and streamed[0].split()[len(contestant.name.split())] == "200", (
             f"{contestant.name} did not stream the rows:\n{out}"
         )
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        ("benchmarks.loading", ["stancegraph load", "oxigraph load", "time ratio", "1k ("]),
+        ("benchmarks.interleaved", ["oxigraph serve ms", *(path.stem for path in QUERY_DIR.glob("*.rq"))]),
+    ],
+)
+def test_the_load_and_interleaved_benchmarks_run(module: str, expected: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--smoke"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for text in expected:
+        assert text in done.stdout, f"{text!r} not in\n{done.stdout}"

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from stancegraph.graph.loading import bundled_files
+from stancegraph.graph.synth import write_synthetic
 
 DATA = bundled_files()[0]
 EXECUTABLE = shutil.which("stancegraph")
@@ -305,6 +309,31 @@ def test_a_bad_file_never_creates_a_half_built_store(tmp_path: Path, case: str) 
     assert fragment in result.stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_kill_9_while_a_new_store_is_written_leaves_no_store(tmp_path: Path) -> None:
+    data = tmp_path / "synthetic.nq"
+    write_synthetic(data, actors=30, clauses=300, drafts=5, seed=0)
+    target = tmp_path / "new-store"
+    assert EXECUTABLE, "stancegraph is not installed (pip install -e .)"
+    loader = subprocess.Popen(
+        [EXECUTABLE, "load", "--store", str(target), str(data)], stderr=subprocess.DEVNULL
+    )
+    try:
+        # validated in memory first; the kill lands once the bulk write into the hidden sibling has begun
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".new-store.partial-*/store")) and loader.poll() is None:
+            assert time.monotonic() < deadline, "the load never started writing"
+            time.sleep(0.002)
+    finally:
+        os.kill(loader.pid, signal.SIGKILL)
+        loader.wait(10)
+    assert not target.exists()
+    result = run(
+        "load", "--store", str(target), str(data)
+    )  # what the kill left behind does not get in the way
+    assert result.returncode == 0, result.stderr
+    assert len(store_contents(target)) > 29_000
 
 
 def test_a_new_store_is_built_whole(tmp_path: Path, bundled) -> None:
