@@ -143,7 +143,8 @@ def write_synthetic(
         raise ValueError("need at least one draft and at least one clause per draft")
     rdf_format = rdf_format_for(out)
     generator = _Generator(actors=actors, clauses=clauses, drafts=drafts, seed=seed, hostile=hostile_labels)
-    counted = _Counter(generator.triples())
+    triples = generator.triples()
+    counted = _Counter(triples if rdf_format.supports_datasets else _stance_edges_once(triples))
     with out.open("wb") as file:
         data = _in_source_graphs(counted) if rdf_format.supports_datasets else counted
         ox.serialize(data, file, rdf_format, prefixes=PREFIXES)
@@ -176,6 +177,17 @@ def _in_source_graphs(triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
             node.clear()
         if triple is not None:
             node.append(triple)
+
+
+def _stance_edges_once(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+    """Without graphs, an edge two sources back is one triple: write it once."""
+    seen: set[ox.Triple] = set()
+    for triple in triples:
+        if triple.predicate in (SG.supports, SG.opposes):
+            if triple in seen:
+                continue
+            seen.add(triple)
+        yield triple
 
 
 class _Counter:
@@ -468,6 +480,7 @@ class _Generator:
     ) -> Iterator[ox.Triple]:
         """Positions on one target. An actor keeps one stance per target, however often it states it."""
         stances: dict[int, ox.NamedNode] = {}
+        edged: set[tuple[int, ox.NamedNode]] = set()  # (actor, source): the graphs holding the edge
         for actor in [*supporters, *(self._zipf_actor() for _ in range(count))]:
             first = actor not in stances
             if first:
@@ -489,11 +502,16 @@ class _Generator:
                 else f"{self.labels[actor]} called {target_label} “unacceptable”"
             )
             yield ox.Triple(node, SG.quote, _en(quote))
-            yield ox.Triple(node, DCT.source, self._source())
+            source = self._source()
+            yield ox.Triple(node, DCT.source, source)
             yield ox.Triple(node, SG.certainty, self._certainty())
             if self.rng.random() < 0.9:
                 yield ox.Triple(node, DCT.date, _date(day + datetime.timedelta(days=self.rng.randrange(30))))
-            if first:  # the truthy edge, once per actor and target, after the position that implies it
+            if (
+                actor,
+                source,
+            ) not in edged:  # the truthy edge, after the position, in each backing source's graph
+                edged.add((actor, source))
                 yield ox.Triple(
                     ID.term(f"actor-{actor}"), SG.supports if stance == SG.Support else SG.opposes, target
                 )

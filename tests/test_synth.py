@@ -128,4 +128,4 @@ def test_trig_and_n_quads_put_every_node_in_its_source_graph(tmp_path: Path) -> 
     assert all(q.graph_name != ox.DefaultGraph() for q in written)
     cited = [q for q in written if q.predicate == DCT_SOURCE]
     assert cited and all(q.graph_name == source_graph(q.object) for q in cited)
-    assert set(prepare([quads])) == set(prepare([triples]))
+    assert set(prepare([quads])) == set(prepare([triples])) == set(written)  # edges in every backing graph
