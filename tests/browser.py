@@ -140,3 +140,19 @@ def axe_violations(visit: Visit) -> list[str]:
         for v in result["violations"]
         if v["impact"] in BLOCKING
     ]
+
+
+def assert_tab_reaches(visit: Visit, controls: list[str], *, spare: int = 3) -> None:
+    """Tab through the page: every control in ``controls`` (as :data:`DESCRIBE` names them) gets focus,
+    and everything that gets focus shows an outline."""
+    reached, unmarked = [], []
+    for _ in range(len(controls) + spare):
+        visit.page.keyboard.press("Tab")
+        focused, outline = visit.evaluate(
+            f"() => [({DESCRIBE})(document.activeElement), getComputedStyle(document.activeElement).outlineStyle]"
+        )
+        reached.append(focused)
+        if focused != "body" and outline == "none":
+            unmarked.append(focused)
+    assert set(controls) <= set(reached), set(controls) - set(reached)
+    assert unmarked == []

@@ -31,6 +31,7 @@ from tests.browser import (
     PHONE,
     OpenPage,
     Visit,
+    assert_tab_reaches,
     axe_violations,
 )
 from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
@@ -496,18 +497,8 @@ def test_tab_reaches_every_control_with_a_visible_focus(open_page: OpenPage, wri
             .filter((e) => e.type !== 'radio' || e.checked)
             .map({DESCRIBE})"""
     )
-    reached, unmarked = [], []
     page.evaluate("() => document.activeElement.blur()")
-    for _ in range(len(controls) + 12):
-        page.keyboard.press("Tab")
-        focused, outline = visit.evaluate(
-            f"() => [({DESCRIBE})(document.activeElement), getComputedStyle(document.activeElement).outlineStyle]"
-        )
-        reached.append(focused)
-        if focused != "body" and outline == "none":
-            unmarked.append(focused)
-    assert set(controls) <= set(reached), set(controls) - set(reached)
-    assert unmarked == []
+    assert_tab_reaches(visit, controls, spare=12)
     visit.assert_clean(allowed_origin=writable)
 
 

@@ -29,7 +29,7 @@ from stancegraph.graph.projection import WHOLE, stance_graph
 from stancegraph.graph.relations import viewer_graph
 from stancegraph.graph.store import LocalStore
 from stancegraph.graph.viewer import NO_COALITION, render_viewer
-from tests.browser import DESCRIBE, LAPTOP, PHONE, OpenPage, Visit, axe_violations
+from tests.browser import DESCRIBE, LAPTOP, PHONE, OpenPage, Visit, assert_tab_reaches, axe_violations
 from tests.hostile import HOSTILE_LABEL, HOSTILE_QUOTE, hostile_turtle
 
 # A state with a hostile label opposing a real clause, through a position whose label and quote
@@ -591,17 +591,7 @@ def test_tab_reaches_every_viewer_control_with_a_visible_focus(open_page: OpenPa
                 + '#controls select, #controls button, #graph .vis-network')]
             .filter((e) => e.getClientRects().length).map({DESCRIBE})"""
     )
-    reached, unmarked = [], []
-    for _ in range(len(controls) + 3):
-        visit.page.keyboard.press("Tab")
-        focused, outline = visit.evaluate(
-            f"() => [({DESCRIBE})(document.activeElement), getComputedStyle(document.activeElement).outlineStyle]"
-        )
-        reached.append(focused)
-        if focused != "body" and outline == "none":
-            unmarked.append(focused)
-    assert set(controls) <= set(reached), set(controls) - set(reached)
-    assert unmarked == []
+    assert_tab_reaches(visit, controls)
     visit.assert_clean(allowed_origin=server)
 
 
