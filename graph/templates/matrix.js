@@ -13,6 +13,7 @@
 "use strict";
 
 (() => {
+  const el = window.stancegraphElement; // shared.js
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("matrix-config").textContent);
   const grid = $("matrix");
@@ -167,16 +168,6 @@
     };
   }
 
-  /** An element with text content and attributes; children are nodes or plain strings (text). */
-  function el(tag, attributes = {}, ...children) {
-    const element = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      if (name === "text") element.textContent = value;
-      else element.setAttribute(name, value);
-    }
-    element.append(...children.filter((child) => child !== null && child !== undefined));
-    return element;
-  }
 
   const place = (element, x, y, w, h) => {
     element.style.cssText = `left:${x}px;top:${y}px;width:${w}px;height:${h}px`;

@@ -12,6 +12,17 @@ window.stancegraphParams = () => {
   return params;
 };
 
+/** An element with text content and attributes; children are nodes or plain strings (text), never markup. */
+window.stancegraphElement = (tag, attributes = {}, ...children) => {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") element.textContent = value;
+    else element.setAttribute(name, value);
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined));
+  return element;
+};
+
 /** Offer a file the page made (a PNG, an SVG, a CSV) as a download, with no server round trip. */
 window.stancegraphDownload = (blob, name) => {
   const url = URL.createObjectURL(blob);

@@ -15,6 +15,7 @@
 "use strict";
 
 (() => {
+  const el = window.stancegraphElement; // shared.js
   const data = JSON.parse(document.getElementById("graph-data").textContent);
   const $ = (id) => document.getElementById(id);
   const container = $("graph");
@@ -261,16 +262,6 @@
 
   /* ---------------------------------------------------------------- details */
 
-  /** An element with text content and attributes; children are nodes or plain strings (text). */
-  function el(tag, attributes = {}, ...children) {
-    const element = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      if (name === "text") element.textContent = value;
-      else element.setAttribute(name, value);
-    }
-    element.append(...children.filter((child) => child !== null && child !== undefined));
-    return element;
-  }
 
   const safeHref = (iri) => (iri && /^https?:\/\//i.test(iri) ? iri : null);
   const rdfHref = (id, iri) => (data.standalone ? safeHref(iri) : `/id/${encodeURIComponent(id)}`);
