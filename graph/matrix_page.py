@@ -10,7 +10,7 @@ from __future__ import annotations
 from stancegraph.graph.matrix import CERTAINTY_MARKS, CERTAINTY_WORDS, drafts_in_lineage
 from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id
-from stancegraph.graph.viewer import _environment, assets, content_security_policy
+from stancegraph.graph.viewer import template_environment, assets, content_security_policy
 
 SCRIPTS = ("shared.js", "matrix.js")  # in loading order
 STYLESHEETS = ("viewer.css", "matrix.css")  # the viewer's bar, filters and panel, then the grid
@@ -23,7 +23,7 @@ def render_matrix(store: Store) -> str:
         {"word": word, "mark": mark} for word, mark in zip(CERTAINTY_WORDS, CERTAINTY_MARKS, strict=True)
     ]
     return (
-        _environment()
+        template_environment()
         .get_template("matrix.html")
         .render(
             csp=content_security_policy(standalone=False),

@@ -443,7 +443,8 @@ def content_security_policy(*, standalone: bool) -> str:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The pages' templates (the viewer's and the matrix's): autoescaped, strict about missing values."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -473,7 +474,7 @@ def render_viewer(payload: StanceGraph, *, standalone: bool) -> str:
     }
     files = assets()
     return (
-        _environment()
+        template_environment()
         .get_template("viewer.html")
         .render(
             data=data,
