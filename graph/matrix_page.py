@@ -10,7 +10,7 @@ from __future__ import annotations
 from stancegraph.graph.matrix import CERTAINTY_MARKS, CERTAINTY_WORDS, drafts_in_lineage
 from stancegraph.graph.store import Store
 from stancegraph.graph.terms import local_id
-from stancegraph.graph.viewer import template_environment, assets, content_security_policy
+from stancegraph.graph.viewer import assets, content_security_policy, template_environment
 
 SCRIPTS = ("shared.js", "matrix.js")  # in loading order
 STYLESHEETS = ("viewer.css", "matrix.css")  # the viewer's bar, filters and panel, then the grid
