@@ -58,6 +58,15 @@ class _Packets:
     or its second chunk is in: what :func:`~.response.respond` waits for before
     it answers anyway. A short answer then crosses in one packet rather than
     three; a long one's later chunks go one by one, as they are written.
+
+    >>> from multiprocessing import Pipe
+    >>> from stancegraph.api.execution.messages import Kind, Start
+    >>> ours, theirs = Pipe()
+    >>> send = _Packets(theirs)
+    >>> for message in (Start(Kind.SELECT), Chunk(b"a"), Chunk(b"b"), Chunk(b"c"), End()):
+    ...     send(message)
+    >>> ours.recv(), ours.recv(), ours.recv()
+    ([(0, 'select', False), (1, b'a'), (1, b'b')], [(1, b'c')], [(2,)])
     """
 
     def __init__(self, connection: Connection) -> None:
