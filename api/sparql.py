@@ -20,13 +20,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from stancegraph.api.dependencies import get_executor
 from stancegraph.api.execution.answer import Answer
@@ -44,7 +46,21 @@ from stancegraph.api.writing import get_writer, require_write_access
 from stancegraph.graph.datasets import with_using
 from stancegraph.graph.sparql_guard import refuse_remote_access
 
-router = APIRouter(tags=["SPARQL"])
+
+class _RequestRoute(APIRoute):
+    """A route whose endpoint takes the request alone and reads its parameters itself: called as it is.
+
+    FastAPI's handler would still solve the endpoint's (empty) dependencies and
+    read the query string for them, about a tenth of the Python a light query
+    costs (cProfile, ``ASK {}``). The route stays an ``APIRoute``, so the
+    OpenAPI description is as before.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return self.endpoint  # type: ignore[no-any-return]
+
+
+router = APIRouter(tags=["SPARQL"], route_class=_RequestRoute)
 
 FORMAT_PARAMETERS = ("format", "output", "results")
 DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
@@ -226,7 +242,7 @@ async def run_update(request: Request, protocol: ProtocolRequest) -> JSONRespons
 
 def _endpoint(request: Request) -> str:
     """This endpoint's address: the base IRI of queries and updates (the protocol suggests it)."""
-    return str(request.url.replace(query=""))
+    return str(request.url).partition("?")[0]
 
 
 def _without_query(request: Request, protocol: ProtocolRequest, accept: str | None) -> Response:

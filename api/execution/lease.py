@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,19 +38,27 @@ class Lease(ABC):
         self.limit = pool.timeout
         self.deadline = pool.dispatch(worker, job)
         self._release: Release | None = release
+        self._received: deque[Message] = deque()  # the rest of the worker's last packet
 
     async def receive(self) -> Message:
-        """The worker's next message, waited for until the deadline."""
-        await self._wait()
-        try:
-            wire = self.worker.connection.recv()  # a whole message follows its first bytes
-        except EOFError:
-            raise StancegraphError("a query worker died while answering") from None
-        return from_wire(wire)
+        """The worker's next message, waited for until the deadline.
+
+        A worker sends its messages in packets (lists of them: a short answer is
+        one packet), which are read whole and handed out one message at a time.
+        """
+        received = self._received
+        await self._wait(ready=bool(received))
+        if not received:
+            try:
+                packet = self.worker.connection.recv()  # a whole packet follows its first bytes
+            except EOFError:
+                raise StancegraphError("a query worker died while answering") from None
+            received.extend(map(from_wire, packet))
+        return received.popleft()
 
     @abstractmethod
-    async def _wait(self) -> None:
-        """Return once a message is ready; raise :class:`QueryTimeoutError` at the deadline."""
+    async def _wait(self, *, ready: bool) -> None:
+        """Return once a message is ready (at once when ``ready``); raise :class:`QueryTimeoutError` at the deadline."""
 
     def finish(self, *, healthy: bool) -> None:
         if self._release is not None:
@@ -63,9 +73,9 @@ class Lease(ABC):
 class BlockingLease(Lease):
     """Waits in the calling thread; its :meth:`receive` never suspends (see :func:`~.answer.run_blocking`)."""
 
-    async def _wait(self) -> None:
+    async def _wait(self, *, ready: bool) -> None:
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not self.worker.connection.poll(remaining):
+        if remaining <= 0 or (not ready and not self.worker.connection.poll(remaining)):
             raise QueryTimeoutError(self.limit)
 
 
@@ -96,12 +106,10 @@ class LoopLease(Lease):
     def _released(self) -> None:
         self._watchdog.cancel()
 
-    async def _wait(self) -> None:
-        connection = self.worker.connection
-        if not self.expired and not connection.poll(0):
+    async def _wait(self, *, ready: bool) -> None:
+        if not ready and not self.expired and not _readable(descriptor := self.worker.connection.fileno()):
             loop = asyncio.get_running_loop()
             self._ready = loop.create_future()
-            descriptor = connection.fileno()
             loop.add_reader(descriptor, _settle, self._ready, True)
             try:
                 await self._ready
@@ -111,6 +119,11 @@ class LoopLease(Lease):
                 os.set_blocking(descriptor, True)  # uvloop made it non-blocking; recv() reads whole messages
         if self.expired:
             raise QueryTimeoutError(self.limit)
+
+
+def _readable(descriptor: int) -> bool:
+    """Whether a read would not block: the connection's ``poll(0)`` builds a selector each time, select() does not."""
+    return bool(select.select((descriptor,), (), (), 0)[0])
 
 
 def _settle(future: asyncio.Future[bool], value: bool) -> None:

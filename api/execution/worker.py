@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from stancegraph.api.execution.answering import answer_job
-from stancegraph.api.execution.messages import Command, Failed, Failure, Message, Status, to_wire
+from stancegraph.api.execution.messages import Chunk, Command, End, Failed, Failure, Message, Status, to_wire
 from stancegraph.graph.errors import StancegraphError
 
 
@@ -27,10 +27,6 @@ def _worker_main(store_path: str, connection: Connection) -> None:
     """
     store = ox.Store.read_only(store_path)
     connection.send(Status.READY)
-
-    def send(message: Message) -> None:
-        connection.send(to_wire(message))
-
     while True:
         try:
             job = connection.recv()
@@ -46,10 +42,48 @@ def _worker_main(store_path: str, connection: Connection) -> None:
             store = ox.Store.read_only(store_path)
             connection.send(Status.READY)
             continue
+        send = _Packets(connection)
         try:
             answer_job(store, job, send)
         except Exception as error:  # a worker must answer every job, whatever happened
             send(Failure(Failed.INTERNAL, f"{type(error).__name__}: {error}"))
+
+
+class _Packets:
+    """One job's messages into the pipe, as lists (packets): a short answer goes as one.
+
+    An answer is :class:`~.messages.Start`, its chunks and its end. Each send
+    through the pipe wakes the event loop once and costs both sides a pickle
+    and two system calls, so the first messages are held until the answer ends
+    or its second chunk is in: what :func:`~.response.respond` waits for before
+    it answers anyway. A short answer then crosses in one packet rather than
+    three; a long one's later chunks go one by one, as they are written.
+
+    >>> from multiprocessing import Pipe
+    >>> from stancegraph.api.execution.messages import Kind, Start
+    >>> ours, theirs = Pipe()
+    >>> send = _Packets(theirs)
+    >>> for message in (Start(Kind.SELECT), Chunk(b"a"), Chunk(b"b"), Chunk(b"c"), End()):
+    ...     send(message)
+    >>> ours.recv(), ours.recv(), ours.recv()
+    ([(0, 'select', False), (1, b'a'), (1, b'b')], [(1, b'c')], [(2,)])
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._held: list[tuple[object, ...]] | None = []  # None once the held messages went
+        self._chunks = 0
+
+    def __call__(self, message: Message) -> None:
+        wire = to_wire(message)
+        if self._held is None:
+            self._connection.send([wire])
+            return
+        self._held.append(wire)
+        self._chunks += isinstance(message, Chunk)
+        if self._chunks == 2 or isinstance(message, End | Failure):
+            self._connection.send(self._held)
+            self._held = None
 
 
 class Worker:
