@@ -98,9 +98,11 @@ def drop_source(store: Store, identifier: str) -> int:
         graph = source_graph(resource(identifier))
     except (ValueError, SourceAssignmentError):
         raise NotFoundError("source", identifier) from None
-    rows = store.rows("source-triples", graph=graph)
-    if graph == VOCABULARY_GRAPH or not rows:
+    if graph == VOCABULARY_GRAPH:
         raise NotFoundError("source", identifier)
-    changes = plan_graph_change(store, drop_graph(graph))
+    changes = plan_graph_change(store, drop_graph(graph))  # reads the graph's triples, and validates
+    removed = sum(1 for quad in changes.removed if quad.graph_name == graph)
+    if not removed:  # no such graph: nothing was planned, nothing is written
+        raise NotFoundError("source", identifier)
     apply(store, changes)
-    return sum(1 for quad in changes.removed if quad.graph_name == graph)
+    return removed
