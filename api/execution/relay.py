@@ -29,10 +29,10 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-
-import httpx
+from urllib.parse import urlencode
 
 from stancegraph.api.execution.answer import Answer, prepended
+from stancegraph.api.execution.endpoint_client import EndpointClient, EndpointResponse, EndpointUnreachable
 from stancegraph.api.execution.errors import NotAcceptableError
 from stancegraph.api.execution.executor import Executor
 from stancegraph.api.execution.job import QueryJob
@@ -71,7 +71,7 @@ class ProxyExecutor(Executor):
         self.endpoint = endpoint
         self.timeout = timeout
         self._dataset = dataset_parameters(graphs)
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._client = EndpointClient(endpoint, timeout=timeout)
         self._threads = ThreadPoolExecutor(max_workers=CONVERTING, thread_name_prefix="relay")
 
     def failure(self, error: BaseException) -> EndpointError:
@@ -80,11 +80,11 @@ class ProxyExecutor(Executor):
             error = error.cause
         if isinstance(error, EndpointError):
             return error
-        if isinstance(error, httpx.TimeoutException):
+        if isinstance(error, TimeoutError):
             return EndpointTimeoutError(
                 f"{self.endpoint} did not answer within {self.timeout:g} s", endpoint=self.endpoint
             )
-        if isinstance(error, httpx.HTTPError):
+        if isinstance(error, EndpointUnreachable):
             return EndpointError(f"cannot reach {self.endpoint}: {error}", endpoint=self.endpoint)
         return EndpointError(
             f"{self.endpoint} sent an answer that does not parse: {error}", endpoint=self.endpoint
@@ -117,7 +117,7 @@ class ProxyExecutor(Executor):
         )
 
     async def _limited(
-        self, response: httpx.Response, kind: Kind, sent: Format, wanted: Format, *, rows: int, known: bool
+        self, response: EndpointResponse, kind: Kind, sent: Format, wanted: Format, *, rows: int, known: bool
     ) -> Answer:
         """The answer cut at ``rows`` rows, read whole before its first byte goes out (the truncation is a header).
 
@@ -147,7 +147,7 @@ class ProxyExecutor(Executor):
             await response.aclose()
         return Answer(kind=Kind(answer.kind), chunks=_once(answer.body), truncated=answer.truncated)
 
-    async def _send(self, job: QueryJob, kind: str) -> tuple[httpx.Response, Format]:
+    async def _send(self, job: QueryJob, kind: str) -> tuple[EndpointResponse, Format]:
         """POST the job, asking for the formats for ``kind``; the streaming response, once its status is
         checked, and the format it is in."""
         formats = EXCHANGE[kind]
@@ -158,10 +158,9 @@ class ProxyExecutor(Executor):
             form["named-graph-uri"] = list(job.named_graphs or ())
         elif not names_dataset(job.query):
             form.update(self._dataset)
-        request = self._client.build_request("POST", self.endpoint, data=form, headers={"Accept": accept})
         try:
-            response = await self._client.send(request, stream=True)
-        except httpx.HTTPError as error:
+            response = await self._client.post(urlencode(form, doseq=True).encode(), accept=accept)
+        except (TimeoutError, EndpointUnreachable) as error:
             raise self.failure(error) from None
         try:
             return response, await self._check(response, kind)
@@ -169,17 +168,17 @@ class ProxyExecutor(Executor):
             await response.aclose()
             raise
 
-    async def _check(self, response: httpx.Response, kind: str) -> Format:
+    async def _check(self, response: EndpointResponse, kind: str) -> Format:
         """The format of the answer; the domain error for an error status or a content type not asked for."""
-        if response.status_code >= 300:
+        if response.status >= 300:
             try:
-                said = _message((await response.aread()).decode("utf-8", errors="replace"))
-            except httpx.HTTPError as error:
+                said = _message((await response.read()).decode("utf-8", errors="replace"))
+            except (TimeoutError, EndpointUnreachable) as error:
                 raise self.failure(error) from None
-            if response.status_code == 400:
+            if response.status == 400:
                 raise EndpointRefusedError(self.endpoint, said or "(no message)")
             raise EndpointError(
-                f"{self.endpoint} answered {response.status_code}: {said[:300]}",
+                f"{self.endpoint} answered {response.status}: {said[:300]}",
                 endpoint=self.endpoint,
                 remote_message=said,
             )
@@ -193,11 +192,11 @@ class ProxyExecutor(Executor):
             endpoint=self.endpoint,
         )
 
-    async def _relay(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    async def _relay(self, response: EndpointResponse) -> AsyncGenerator[bytes, None]:
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.chunks():
                 yield chunk
-        except httpx.HTTPError as error:
+        except (TimeoutError, EndpointUnreachable) as error:
             raise self.failure(error) from None
         finally:
             await response.aclose()
@@ -218,7 +217,7 @@ def _message(text: str) -> str:
     return str(detail)[:2000] if detail else text[:2000]
 
 
-async def _closing(chunks: AsyncIterator[bytes], response: httpx.Response) -> AsyncIterator[bytes]:
+async def _closing(chunks: AsyncIterator[bytes], response: EndpointResponse) -> AsyncIterator[bytes]:
     try:
         async for chunk in chunks:
             yield chunk
