@@ -52,6 +52,7 @@ class _Connection(asyncio.Protocol):
         self._buffered = 0
         self._paused = False
         self._ends_at_close = False
+        self._keep_alive = False
         self.status = 0
         self.headers: dict[str, str] = {}
         self.head_read = self.complete = self.closed = self.heard = False
@@ -93,6 +94,7 @@ class _Connection(asyncio.Protocol):
         self.head_read = True
         chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
         self._ends_at_close = not chunked and "content-length" not in self.headers
+        self._keep_alive = self._parser.should_keep_alive()  # the parser forgets it once the answer ends
         self._wake()
 
     def on_body(self, body: bytes) -> None:
@@ -139,7 +141,7 @@ class _Connection(asyncio.Protocol):
     @property
     def reusable(self) -> bool:
         """Whether the next request can go on this connection (its answer read to the end, kept alive)."""
-        return self.complete and not self.closed and not self._body and self._parser.should_keep_alive()
+        return self.complete and not self.closed and not self._body and self._keep_alive
 
     def close(self) -> None:
         if self._transport is not None:

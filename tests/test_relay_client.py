@@ -1,0 +1,128 @@
+"""The relay's connections to its endpoint (``api/execution/endpoint_client.py``): kept alive and reused,
+opened again when the endpoint closed one, closed when the service stops, and every way HTTP/1.1 frames
+an answer read to its end.
+
+The endpoint is a loopback HTTP server that answers every query with the same one-row SPARQL XML
+result, framed as the path it is reached at says, and records the connection (client port) and the
+credentials of each request.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from stancegraph.api.server import running
+from stancegraph.api.settings import Settings
+from tests.servers import QuietHandler, loopback_http_server
+
+ANSWER = (
+    b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+    b'<head><variable name="s"/></head><results><result><binding name="s"><uri>urn:a</uri></binding>'
+    b"</result></results></sparql>"
+)
+XML = "application/sparql-results+xml"
+QUERY = {"query": "SELECT ?s WHERE { ?s ?p ?o }"}
+
+
+@dataclass
+class Endpoint:
+    """The endpoint's base URL and what it saw: the client port of each request, the credentials
+    sent, and the ports whose connections ended."""
+
+    url: str
+    ports: list[int] = field(default_factory=list)
+    credentials: list[str | None] = field(default_factory=list)
+    ended: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[Endpoint]:
+    seen = Endpoint("")
+
+    class Handler(QuietHandler):
+        protocol_version = "HTTP/1.1"  # kept alive unless an answer says otherwise
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            with seen.lock:
+                seen.ports.append(self.client_address[1])
+                seen.credentials.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Type", XML)
+            framing = self.path.rsplit("/", 1)[-1]
+            if framing == "chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for part in (ANSWER[:50], ANSWER[50:]):
+                    self.wfile.write(b"%x\r\n%b\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            if framing == "until-closed":  # neither a length nor chunks: the body ends with the connection
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(ANSWER)
+                self.close_connection = True
+                return
+            self.send_header("Content-Length", str(len(ANSWER)))
+            self.end_headers()
+            self.wfile.write(ANSWER)
+            # "closed-when-idle": kept alive by the answer's headers, then closed before the next request
+            self.close_connection = framing == "closed-when-idle"
+
+        def finish(self) -> None:
+            super().finish()
+            with seen.lock:
+                seen.ended.append(self.client_address[1])
+
+    with loopback_http_server(Handler) as url:
+        seen.url = url
+        yield seen
+
+
+def _ask(url: str, times: int) -> None:
+    for _ in range(times):
+        response = httpx.post(f"{url}/sparql", data=QUERY, headers={"Accept": XML}, timeout=10)
+        assert response.status_code == 200, response.text
+        assert response.content == ANSWER
+
+
+@pytest.mark.parametrize(
+    ("framing", "connections"),
+    [("length", 1), ("chunked", 1), ("until-closed", 5), ("closed-when-idle", 5)],
+)
+def test_answers_however_framed_and_connections_reused_while_the_endpoint_keeps_them(
+    serve: Callable[..., str], endpoint: Endpoint, framing: str, connections: int
+) -> None:
+    url = serve(endpoint=f"{endpoint.url}/{framing}")
+    before = len(endpoint.ports)
+    _ask(url, 5)
+    assert len(set(endpoint.ports[before:])) == connections
+
+
+def test_credentials_in_the_url_go_as_basic_authentication(
+    serve: Callable[..., str], endpoint: Endpoint
+) -> None:
+    address = endpoint.url.replace("http://", "http://reader:p%40ss@")
+    before = len(endpoint.credentials)
+    _ask(serve(endpoint=f"{address}/length"), 1)
+    assert endpoint.credentials[before:] == [f"Basic {base64.b64encode(b'reader:p@ss').decode()}"]
+
+
+def test_the_connections_close_when_the_service_stops(endpoint: Endpoint) -> None:
+    with running(Settings(host="127.0.0.1", port=0, endpoint=f"{endpoint.url}/length")) as url:
+        before = len(endpoint.ports)
+        _ask(url, 2)
+        [port] = set(endpoint.ports[before:])
+        assert port not in endpoint.ended
+    for _ in range(100):  # the endpoint's handler thread notices the end of the connection
+        if port in endpoint.ended:
+            break
+        threading.Event().wait(0.05)
+    assert port in endpoint.ended
