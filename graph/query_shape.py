@@ -56,6 +56,7 @@ def names_dataset(query: str) -> bool:
     >>> names_dataset('SELECT ?from WHERE { ?from <http://e/p> "FROM" } # FROM <x>')
     False
     """
-    if "FROM" not in query.upper():  # most queries: no need to lex them (a relayed one is asked this each time)
+    # most queries do not say FROM anywhere, and need no lexing (the relay asks this of each one)
+    if "FROM" not in query.upper():
         return False
     return any(token.is_keyword("FROM") for token in tokens(query))

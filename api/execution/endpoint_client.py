@@ -8,9 +8,10 @@ of CPU through ``httpx.AsyncClient`` against 1.7 ms and 0.17 ms here
 (docs/scale-out-engines.md#relay-overhead). httptools (the parser uvicorn uses,
 in C) reads the answer; the request is written in one piece.
 
-What it does: ``http`` and ``https`` (certifi's roots, as httpx), Basic
-credentials from the URL's user info, chunked and length-delimited bodies and
-bodies ended by closing, a read paused while the relay has not taken what came
+What it does: ``http`` and ``https`` and Basic credentials from the URL's
+user info (``graph.endpoint_address``, shared with the library's client),
+chunked and length-delimited bodies and bodies ended by closing, a read
+paused while the relay has not taken what came
 (a slow client slows the endpoint instead of filling memory), one retry of a
 request whose kept-alive connection the endpoint had closed while it was idle
 (every request the relay sends is a query, safe to repeat). The deadline
@@ -22,14 +23,12 @@ compression (none is asked for), cookies.
 from __future__ import annotations
 
 import asyncio
-import base64
-import ssl
 from collections import deque
 from collections.abc import AsyncIterator
-from urllib.parse import unquote, urlsplit
 
-import certifi
 import httptools
+
+from stancegraph.graph.endpoint_address import EndpointAddress, tls_context
 
 #: Bytes the endpoint may send ahead of the relay reading them before the socket is no longer read.
 READ_AHEAD = 1 << 20
@@ -198,23 +197,10 @@ class EndpointClient:
     """Connections kept alive to one endpoint URL, and form POSTs to it."""
 
     def __init__(self, url: str, *, timeout: float) -> None:
-        address = urlsplit(url)
-        if address.scheme not in ("http", "https") or not address.hostname:
-            raise ValueError(f"{url}: not an http:// or https:// URL")
         self.timeout = timeout
-        self._host = address.hostname
-        self._port = address.port or (443 if address.scheme == "https" else 80)
-        self._tls = ssl.create_default_context(cafile=certifi.where()) if address.scheme == "https" else None
-        target = (address.path or "/") + (f"?{address.query}" if address.query else "")
-        lines = [
-            f"POST {target} HTTP/1.1",
-            f"Host: {address.netloc.rpartition('@')[2]}",
-            "User-Agent: stancegraph",
-            "Content-Type: application/x-www-form-urlencoded",
-        ]
-        if address.username is not None:
-            credentials = f"{unquote(address.username)}:{unquote(address.password or '')}"
-            lines.append(f"Authorization: Basic {base64.b64encode(credentials.encode()).decode()}")
+        self._address = EndpointAddress.of(url)
+        lines = [f"POST {self._address.target} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in self._address.headers().items()]
         self._head = ("\r\n".join(lines) + "\r\n").encode()
         self._idle: list[_Connection] = []
         self._open: set[_Connection] = set()
@@ -252,7 +238,10 @@ class EndpointClient:
         try:
             async with asyncio.timeout(self.timeout):
                 _, connection = await loop.create_connection(
-                    _Connection, self._host, self._port, ssl=self._tls
+                    _Connection,
+                    self._address.host,
+                    self._address.port,
+                    ssl=tls_context() if self._address.tls else None,
                 )
         except OSError as error:  # refused, no such host, TLS failed...
             raise EndpointUnreachable(str(error) or type(error).__name__) from None

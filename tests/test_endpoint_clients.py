@@ -1,6 +1,7 @@
-"""The relay's connections to its endpoint (``api/execution/endpoint_client.py``): kept alive and reused,
-opened again when the endpoint closed one, closed when the service stops, and every way HTTP/1.1 frames
-an answer read to its end.
+"""The two clients of an endpoint, the relay's (``api/execution/endpoint_client.py``, for /sparql) and the
+library's (``graph.store.RemoteStore``, for the JSON API and the CLI): connections kept alive and reused,
+opened again when the endpoint closed one, closed at the end, credentials from the URL, and every way
+HTTP/1.1 frames an answer read to its end.
 
 The endpoint is a loopback HTTP server that answers every query with the same one-row SPARQL XML
 result, framed as the path it is reached at says, and records the connection (client port) and the
@@ -15,10 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
+from stancegraph.graph.errors import StoreError
+from stancegraph.graph.store import RemoteStore
 from tests.servers import QuietHandler, loopback_http_server
 
 ANSWER = (
@@ -87,10 +91,17 @@ def endpoint() -> Iterator[Endpoint]:
 
 
 def _ask(url: str, times: int) -> None:
+    """Relayed: the endpoint's answer through the service's /sparql."""
     for _ in range(times):
         response = httpx.post(f"{url}/sparql", data=QUERY, headers={"Accept": XML}, timeout=10)
         assert response.status_code == 200, response.text
         assert response.content == ANSWER
+
+
+def _select(store: RemoteStore, times: int) -> None:
+    """Through the library: the endpoint's answer as rows."""
+    for _ in range(times):
+        assert store.select(QUERY["query"]) == [{"s": ox.NamedNode("urn:a")}]
 
 
 @pytest.mark.parametrize(
@@ -104,6 +115,11 @@ def test_answers_however_framed_and_connections_reused_while_the_endpoint_keeps_
     before = len(endpoint.ports)
     _ask(url, 5)
     assert len(set(endpoint.ports[before:])) == connections
+    store = RemoteStore(f"{endpoint.url}/{framing}", timeout=10)
+    before = len(endpoint.ports)
+    _select(store, 5)
+    store.close()
+    assert len(set(endpoint.ports[before:])) == connections
 
 
 def test_credentials_in_the_url_go_as_basic_authentication(
@@ -112,17 +128,32 @@ def test_credentials_in_the_url_go_as_basic_authentication(
     address = endpoint.url.replace("http://", "http://reader:p%40ss@")
     before = len(endpoint.credentials)
     _ask(serve(endpoint=f"{address}/length"), 1)
-    assert endpoint.credentials[before:] == [f"Basic {base64.b64encode(b'reader:p@ss').decode()}"]
+    _select(RemoteStore(f"{address}/length", timeout=10), 1)
+    assert endpoint.credentials[before:] == 2 * [f"Basic {base64.b64encode(b'reader:p@ss').decode()}"]
 
 
 def test_the_connections_close_when_the_service_stops(endpoint: Endpoint) -> None:
+    """Both clients: /sparql's and the JSON API's store (asked through the library here)."""
     with running(Settings(host="127.0.0.1", port=0, endpoint=f"{endpoint.url}/length")) as url:
         before = len(endpoint.ports)
         _ask(url, 2)
-        [port] = set(endpoint.ports[before:])
-        assert port not in endpoint.ended
-    for _ in range(100):  # the endpoint's handler thread notices the end of the connection
-        if port in endpoint.ended:
+        [relayed] = set(endpoint.ports[before:])
+        assert relayed not in endpoint.ended
+    store = RemoteStore(f"{endpoint.url}/length", timeout=10)
+    before = len(endpoint.ports)
+    _select(store, 2)
+    [read] = set(endpoint.ports[before:])
+    assert read not in endpoint.ended
+    store.close()
+    for _ in range(100):  # the endpoint's handler threads notice the end of the connections
+        if relayed in endpoint.ended and read in endpoint.ended:
             break
         threading.Event().wait(0.05)
-    assert port in endpoint.ended
+    assert relayed in endpoint.ended and read in endpoint.ended
+
+
+def test_an_url_no_request_can_go_to_stops_the_start() -> None:
+    with pytest.raises(StoreError, match="starts with http:// or https://"):
+        Settings(endpoint="localhost:7878/sparql")
+    with pytest.raises(StoreError, match="starts with http:// or https://"):
+        RemoteStore("ftp://example.org/sparql")
