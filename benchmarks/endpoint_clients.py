@@ -24,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -45,25 +45,11 @@ ACCEPT = "application/sparql-results+xml"
 PER_ROUND = 20
 
 
-def measure(contestants: dict[str, Callable[[], object]], rounds: int) -> dict[str, tuple[float, float]]:
-    """Each contestant's median seconds and mean CPU seconds per request, by turns (blocking calls)."""
-    wall: dict[str, list[float]] = {name: [] for name in contestants}
-    cpu = dict.fromkeys(contestants, 0.0)
-    names = list(contestants)
-    for round_ in range(rounds):
-        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            for _ in range(PER_ROUND):
-                contestants[name]()
-            wall[name].append((time.perf_counter() - started) / PER_ROUND)
-            cpu[name] += (time.process_time() - cpu_started) / PER_ROUND
-    return {name: (statistics.median(wall[name]), cpu[name] / rounds) for name in names}
-
-
-async def measure_async(
-    contestants: dict[str, Callable[[], Awaitable[object]]], rounds: int
+async def measure(
+    contestants: Mapping[str, Callable[[], Awaitable[object]]], rounds: int
 ) -> dict[str, tuple[float, float]]:
-    """As :func:`measure`, for coroutines on the running loop."""
+    """Each contestant's median seconds and mean CPU seconds per request, by turns (a blocking client's
+    call is wrapped in a coroutine that never suspends)."""
     wall: dict[str, list[float]] = {name: [] for name in contestants}
     cpu = dict.fromkeys(contestants, 0.0)
     names = list(contestants)
@@ -147,22 +133,31 @@ async def relay_side(
     if len(set(answers.values())) != 1:
         raise RuntimeError("the clients read different answers")
     try:
-        return await measure_async(contestants, rounds)
+        return await measure(contestants, rounds)
     finally:
         await httpx_client.aclose()
         await pool.aclose()
         await ours.aclose()
 
 
-def store_side(url: str, form: dict[str, str | list[str]], rounds: int) -> dict[str, tuple[float, float]]:
+async def store_side(
+    url: str, form: dict[str, str | list[str]], rounds: int
+) -> dict[str, tuple[float, float]]:
     client = httpx.Client(timeout=30)
     store = RemoteStore(url, graphs=form.get("default-graph-uri", []))
-    contestants: dict[str, Callable[[], object]] = {
-        "httpx.Client (body only)": lambda: client.post(url, data=form, headers={"Accept": ACCEPT}).content,
-        "RemoteStore.select (http.client; parsed into rows)": lambda: store.select(QUERY),
+
+    async def via_httpx() -> bytes:
+        return client.post(url, data=form, headers={"Accept": ACCEPT}).content
+
+    async def via_store() -> object:
+        return store.select(QUERY)
+
+    contestants = {
+        "httpx.Client (body only)": via_httpx,
+        "RemoteStore.select (http.client; parsed into rows)": via_store,
     }
     try:
-        return measure(contestants, rounds)
+        return await measure(contestants, rounds)
     finally:
         client.close()
         store.close()
@@ -208,7 +203,7 @@ def main() -> None:
         )
         print(table(uvloop.run(relay_side(url, form, options.rounds))))
         print()
-        print(table(store_side(url, form, options.rounds)))
+        print(table(uvloop.run(store_side(url, form, options.rounds))))
 
 
 if __name__ == "__main__":
