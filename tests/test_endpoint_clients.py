@@ -10,8 +10,10 @@ credentials of each request.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -19,6 +21,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from stancegraph.api.execution.endpoint_client import EndpointClient
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from stancegraph.graph.errors import StoreError
@@ -43,6 +46,8 @@ class Endpoint:
     ports: list[int] = field(default_factory=list)
     credentials: list[str | None] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)
+    answering: int = 0
+    most_at_once: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -58,9 +63,19 @@ def endpoint() -> Iterator[Endpoint]:
             with seen.lock:
                 seen.ports.append(self.client_address[1])
                 seen.credentials.append(self.headers.get("Authorization"))
+                seen.answering += 1
+                seen.most_at_once = max(seen.most_at_once, seen.answering)
+            try:
+                self.answer(self.path.rsplit("/", 1)[-1])
+            finally:
+                with seen.lock:
+                    seen.answering -= 1
+
+        def answer(self, framing: str) -> None:
+            if framing == "slow":
+                time.sleep(0.2)
             self.send_response(200)
             self.send_header("Content-Type", XML)
-            framing = self.path.rsplit("/", 1)[-1]
             if framing == "chunked":
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
@@ -150,6 +165,37 @@ def test_the_connections_close_when_the_service_stops(endpoint: Endpoint) -> Non
             break
         threading.Event().wait(0.05)
     assert relayed in endpoint.ended and read in endpoint.ended
+
+
+def test_the_relays_client_sends_at_most_so_many_requests_at_once(endpoint: Endpoint) -> None:
+    """Past its limit, a request waits for a turn (within the deadline), as it waited for httpx's pool."""
+
+    async def main() -> tuple[list[bytes], BaseException | None, bytes]:
+        client = EndpointClient(f"{endpoint.url}/slow", timeout=10, at_once=2)
+        hurried = EndpointClient(f"{endpoint.url}/length", timeout=0.2, at_once=1)
+
+        async def read(client: EndpointClient) -> bytes:
+            response = await client.post(b"query=ASK%7B%7D", accept=XML)
+            return await response.read()
+
+        try:
+            answers = await asyncio.gather(*(read(client) for _ in range(6)))
+            held = await hurried.post(b"query=ASK%7B%7D", accept=XML)  # its turn is held until it is read
+            try:
+                await read(hurried)
+                waited = None
+            except TimeoutError as error:
+                waited = error
+            return answers, waited, await held.read()
+        finally:
+            await client.aclose()
+            await hurried.aclose()
+
+    with endpoint.lock:
+        endpoint.most_at_once = 0
+    answers, waited, held = asyncio.run(main())
+    assert answers == 6 * [ANSWER] and endpoint.most_at_once == 2
+    assert isinstance(waited, TimeoutError) and held == ANSWER
 
 
 def test_an_url_no_request_can_go_to_stops_the_start() -> None:

@@ -34,6 +34,8 @@ from stancegraph.graph.endpoint_address import EndpointAddress, tls_context
 READ_AHEAD = 1 << 20
 #: Idle connections kept for the next requests (httpx's default).
 KEPT_ALIVE = 20
+#: Requests (so connections) open at once, at most (httpx's default): more wait, within the deadline.
+AT_ONCE = 100
 
 
 class EndpointUnreachable(ConnectionError):
@@ -196,7 +198,7 @@ class EndpointResponse:
 class EndpointClient:
     """Connections kept alive to one endpoint URL, and form POSTs to it."""
 
-    def __init__(self, url: str, *, timeout: float) -> None:
+    def __init__(self, url: str, *, timeout: float, at_once: int = AT_ONCE) -> None:
         self.timeout = timeout
         self._address = EndpointAddress.of(url)
         lines = [f"POST {self._address.target} HTTP/1.1"]
@@ -204,15 +206,31 @@ class EndpointClient:
         self._head = ("\r\n".join(lines) + "\r\n").encode()
         self._idle: list[_Connection] = []
         self._open: set[_Connection] = set()
+        self._turns = asyncio.Semaphore(at_once)
 
     async def post(self, form: bytes, *, accept: str) -> EndpointResponse:
-        """POST a form-encoded body; the answer once its status and headers are in."""
+        """POST a form-encoded body; the answer once its status and headers are in.
+
+        The request holds one of ``at_once`` turns until its answer is closed.
+        """
         request = b"%bAccept: %b\r\nContent-Length: %d\r\n\r\n%b" % (
             self._head,
             accept.encode("latin-1"),
             len(form),
             form,
         )
+        if self._turns.locked():
+            async with asyncio.timeout(self.timeout):
+                await self._turns.acquire()
+        else:
+            await self._turns.acquire()  # returns at once
+        try:
+            return await self._send(request)
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def _send(self, request: bytes) -> EndpointResponse:
         while self._idle:
             connection = self._idle.pop()
             if connection.closed:
@@ -249,11 +267,13 @@ class EndpointClient:
         return connection
 
     def release(self, connection: _Connection) -> None:
-        """Take a connection back: kept for the next request if its answer was read to the end."""
+        """Take a connection back, and its request's turn: kept for the next request if its answer was
+        read to the end."""
         if connection.reusable and len(self._idle) < KEPT_ALIVE:
             self._idle.append(connection)
         else:
             self._forget(connection)
+        self._turns.release()
 
     def _forget(self, connection: _Connection) -> None:
         connection.close()
