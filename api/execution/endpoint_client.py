@@ -159,12 +159,24 @@ class _Connection(asyncio.Protocol):
             self._waiter.set_result(None)
 
     async def _wait(self, timeout: float) -> None:
-        self._waiter = asyncio.get_running_loop().create_future()
+        """Until the endpoint's next bytes (or its end), at most ``timeout`` seconds (then TimeoutError).
+
+        A timer that fails the future, rather than ``asyncio.timeout``, which cancels the task: one
+        call scheduled, no cancellation to undo (it showed in the relay's profile).
+        """
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        timer = loop.call_later(timeout, _expire, waiter)
         try:
-            async with asyncio.timeout(timeout):
-                await self._waiter
+            await waiter
         finally:
+            timer.cancel()
             self._waiter = None
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 class EndpointResponse:

@@ -57,6 +57,11 @@ EXCHANGE: dict[str, tuple[Format, ...]] = {
     "graph": (GRAPHS.media_types["application/n-triples"], GRAPHS.media_types["application/rdf+xml"]),
 }
 EXCHANGE["ask"] = EXCHANGE["select"]
+#: The ``Accept`` header that asks for them.
+ACCEPT = {
+    kind: ", ".join(f"{f.media_type};q={1 - index / 10:g}" for index, f in enumerate(formats))
+    for kind, formats in EXCHANGE.items()
+}
 #: At most this many relayed answers are converted at once (each holds a thread while it streams).
 CONVERTING = 32
 #: A whole answer up to this size is cut or rewritten on the event loop (a fraction of a millisecond),
@@ -70,7 +75,9 @@ class ProxyExecutor(Executor):
     def __init__(self, endpoint: str, *, timeout: float, graphs: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
-        self._dataset = dataset_parameters(graphs)
+        self._dataset = urlencode(
+            dataset_parameters(graphs), doseq=True
+        )  # encoded once, sent with most queries
         self._client = EndpointClient(endpoint, timeout=timeout)
         self._threads = ThreadPoolExecutor(max_workers=CONVERTING, thread_name_prefix="relay")
 
@@ -150,16 +157,17 @@ class ProxyExecutor(Executor):
     async def _send(self, job: QueryJob, kind: str) -> tuple[EndpointResponse, Format]:
         """POST the job, asking for the formats for ``kind``; the streaming response, once its status is
         checked, and the format it is in."""
-        formats = EXCHANGE[kind]
-        accept = ", ".join(f"{f.media_type};q={1 - index / 10:g}" for index, f in enumerate(formats))
-        form: dict[str, str | list[str]] = {"query": job.query}
+        form = urlencode({"query": job.query})
         if job.default_graph or job.named_graphs:
-            form["default-graph-uri"] = list(job.default_graph or ())
-            form["named-graph-uri"] = list(job.named_graphs or ())
-        elif not names_dataset(job.query):
-            form.update(self._dataset)
+            dataset = {
+                "default-graph-uri": job.default_graph or (),
+                "named-graph-uri": job.named_graphs or (),
+            }
+            form += f"&{urlencode(dataset, doseq=True)}"
+        elif self._dataset and not names_dataset(job.query):
+            form += f"&{self._dataset}"
         try:
-            response = await self._client.post(urlencode(form, doseq=True).encode(), accept=accept)
+            response = await self._client.post(form.encode(), accept=ACCEPT[kind])
         except (TimeoutError, EndpointUnreachable) as error:
             raise self.failure(error) from None
         try:
