@@ -14,6 +14,7 @@ themselves alike.
 from __future__ import annotations
 
 import base64
+import os
 import ssl
 from dataclasses import dataclass
 from functools import cache
@@ -27,10 +28,17 @@ from stancegraph.graph.errors import StoreError
 USER_AGENT = "stancegraph"
 
 
-@cache
 def tls_context() -> ssl.SSLContext:
-    """Certificates checked against certifi's roots, as httpx does (one context, shared)."""
-    return ssl.create_default_context(cafile=certifi.where())
+    """Certificates checked as httpx checks them: against ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` if set
+    (a private authority's), else certifi's roots. One context per setting, shared."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None)
+
+
+@cache
+def _tls_context(file: str | None, directory: str | None) -> ssl.SSLContext:
+    if file is None and directory is None:
+        file = certifi.where()
+    return ssl.create_default_context(cafile=file, capath=None if file else directory)
 
 
 @dataclass(frozen=True)

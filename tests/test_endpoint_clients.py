@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.server
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -24,7 +29,7 @@ import pytest
 from stancegraph.api.execution.endpoint_client import EndpointClient
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
-from stancegraph.graph.errors import StoreError
+from stancegraph.graph.errors import EndpointError, StoreError
 from stancegraph.graph.store import RemoteStore
 from tests.servers import QuietHandler, loopback_http_server
 
@@ -203,3 +208,70 @@ def test_an_url_no_request_can_go_to_stops_the_start() -> None:
         Settings(endpoint="localhost:7878/sparql")
     with pytest.raises(StoreError, match="starts with http:// or https://"):
         RemoteStore("ftp://example.org/sparql")
+
+
+@pytest.fixture(scope="module")
+def tls_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """An ``https://`` endpoint on loopback with a certificate of its own; yields its URL and the certificate."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    directory = tmp_path_factory.mktemp("tls")
+    key, certificate = directory / "key.pem", directory / "certificate.pem"
+    request = [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]
+    subprocess.run(
+        [*request, "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+    )
+
+    class Handler(QuietHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", XML)
+            self.send_header("Content-Length", str(len(ANSWER)))
+            self.end_headers()
+            self.wfile.write(ANSWER)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/sparql", certificate
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_is_spoken_and_the_certificate_checked(
+    tls_endpoint: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown to certifi's roots, the endpoint's certificate is refused (502, naming it); trusted through
+    ``SSL_CERT_FILE`` (as httpx reads it), both clients read its answers."""
+    url, certificate = tls_endpoint
+    with running(Settings(host="127.0.0.1", port=0, endpoint=url)) as relay:
+        response = httpx.post(f"{relay}/sparql", data=QUERY, headers={"Accept": XML}, timeout=10)
+        assert response.status_code == 502 and url in response.json()["detail"]
+        assert "CERTIFICATE_VERIFY_FAILED" in response.json()["detail"]
+    with pytest.raises(EndpointError, match="CERTIFICATE_VERIFY_FAILED"):
+        RemoteStore(url, timeout=10).select(QUERY["query"])
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    with running(Settings(host="127.0.0.1", port=0, endpoint=url)) as relay:
+        _ask(relay, 2)
+    _select(RemoteStore(url, timeout=10), 2)
