@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from stancegraph.graph.endpoint_address import EndpointAddress
 from stancegraph.graph.errors import StancegraphError
 
 #: How queries run: in worker processes that a deadline can kill, or (opt-in, no deadline) in threads.
@@ -130,6 +131,10 @@ class Settings:
     def __post_init__(self) -> None:
         if self.store is not None and self.endpoint:
             raise SettingsError("give a store directory or an endpoint URL, not both")
+        if self.endpoint:
+            EndpointAddress.of(
+                self.endpoint
+            )  # a URL no request could go to stops the start, not every request
         if self.graphs and not self.endpoint:
             raise SettingsError("graphs name where the data is on an endpoint: give the endpoint URL too")
         try:

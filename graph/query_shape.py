@@ -56,4 +56,7 @@ def names_dataset(query: str) -> bool:
     >>> names_dataset('SELECT ?from WHERE { ?from <http://e/p> "FROM" } # FROM <x>')
     False
     """
+    # most queries do not say FROM anywhere, and need no lexing (the relay asks this of each one)
+    if "FROM" not in query.upper():
+        return False
     return any(token.is_keyword("FROM") for token in tokens(query))

@@ -11,7 +11,8 @@ know it exists. One module a job:
 * ``executor``: the interface the routes use, with three implementations:
   ``processes`` (worker processes over a disk store, each query stopped at its
   deadline), ``threads`` (threads over an in-memory or disk store) and
-  ``relay`` (a remote SPARQL endpoint; ``transcoding`` rewrites its formats);
+  ``relay`` (a remote SPARQL endpoint; ``transcoding`` rewrites its formats,
+  ``endpoint_client`` is its HTTP client);
 * ``worker``, ``lease`` and ``pool``: the worker processes, one query's hold on
   one of them, and the pool that hands them out; ``pooled_store`` is the pool
   as a library :class:`~stancegraph.graph.store.Store`, for the JSON API.

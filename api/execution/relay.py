@@ -29,10 +29,10 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-
-import httpx
+from urllib.parse import urlencode
 
 from stancegraph.api.execution.answer import Answer, prepended
+from stancegraph.api.execution.endpoint_client import EndpointClient, EndpointResponse, EndpointUnreachable
 from stancegraph.api.execution.errors import NotAcceptableError
 from stancegraph.api.execution.executor import Executor
 from stancegraph.api.execution.job import QueryJob
@@ -57,6 +57,11 @@ EXCHANGE: dict[str, tuple[Format, ...]] = {
     "graph": (GRAPHS.media_types["application/n-triples"], GRAPHS.media_types["application/rdf+xml"]),
 }
 EXCHANGE["ask"] = EXCHANGE["select"]
+#: The ``Accept`` header that asks for them.
+ACCEPT = {
+    kind: ", ".join(f"{f.media_type};q={1 - index / 10:g}" for index, f in enumerate(formats))
+    for kind, formats in EXCHANGE.items()
+}
 #: At most this many relayed answers are converted at once (each holds a thread while it streams).
 CONVERTING = 32
 #: A whole answer up to this size is cut or rewritten on the event loop (a fraction of a millisecond),
@@ -70,8 +75,10 @@ class ProxyExecutor(Executor):
     def __init__(self, endpoint: str, *, timeout: float, graphs: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
-        self._dataset = dataset_parameters(graphs)
-        self._client = httpx.AsyncClient(timeout=timeout)
+        self._dataset = urlencode(
+            dataset_parameters(graphs), doseq=True
+        )  # encoded once, sent with most queries
+        self._client = EndpointClient(endpoint, timeout=timeout)
         self._threads = ThreadPoolExecutor(max_workers=CONVERTING, thread_name_prefix="relay")
 
     def failure(self, error: BaseException) -> EndpointError:
@@ -80,11 +87,11 @@ class ProxyExecutor(Executor):
             error = error.cause
         if isinstance(error, EndpointError):
             return error
-        if isinstance(error, httpx.TimeoutException):
+        if isinstance(error, TimeoutError):
             return EndpointTimeoutError(
                 f"{self.endpoint} did not answer within {self.timeout:g} s", endpoint=self.endpoint
             )
-        if isinstance(error, httpx.HTTPError):
+        if isinstance(error, EndpointUnreachable):
             return EndpointError(f"cannot reach {self.endpoint}: {error}", endpoint=self.endpoint)
         return EndpointError(
             f"{self.endpoint} sent an answer that does not parse: {error}", endpoint=self.endpoint
@@ -117,7 +124,7 @@ class ProxyExecutor(Executor):
         )
 
     async def _limited(
-        self, response: httpx.Response, kind: Kind, sent: Format, wanted: Format, *, rows: int, known: bool
+        self, response: EndpointResponse, kind: Kind, sent: Format, wanted: Format, *, rows: int, known: bool
     ) -> Answer:
         """The answer cut at ``rows`` rows, read whole before its first byte goes out (the truncation is a header).
 
@@ -147,21 +154,21 @@ class ProxyExecutor(Executor):
             await response.aclose()
         return Answer(kind=Kind(answer.kind), chunks=_once(answer.body), truncated=answer.truncated)
 
-    async def _send(self, job: QueryJob, kind: str) -> tuple[httpx.Response, Format]:
+    async def _send(self, job: QueryJob, kind: str) -> tuple[EndpointResponse, Format]:
         """POST the job, asking for the formats for ``kind``; the streaming response, once its status is
         checked, and the format it is in."""
-        formats = EXCHANGE[kind]
-        accept = ", ".join(f"{f.media_type};q={1 - index / 10:g}" for index, f in enumerate(formats))
-        form: dict[str, str | list[str]] = {"query": job.query}
+        form = urlencode({"query": job.query})
         if job.default_graph or job.named_graphs:
-            form["default-graph-uri"] = list(job.default_graph or ())
-            form["named-graph-uri"] = list(job.named_graphs or ())
-        elif not names_dataset(job.query):
-            form.update(self._dataset)
-        request = self._client.build_request("POST", self.endpoint, data=form, headers={"Accept": accept})
+            dataset = {
+                "default-graph-uri": job.default_graph or (),
+                "named-graph-uri": job.named_graphs or (),
+            }
+            form += f"&{urlencode(dataset, doseq=True)}"
+        elif self._dataset and not names_dataset(job.query):
+            form += f"&{self._dataset}"
         try:
-            response = await self._client.send(request, stream=True)
-        except httpx.HTTPError as error:
+            response = await self._client.post(form.encode(), accept=ACCEPT[kind])
+        except (TimeoutError, EndpointUnreachable) as error:
             raise self.failure(error) from None
         try:
             return response, await self._check(response, kind)
@@ -169,17 +176,17 @@ class ProxyExecutor(Executor):
             await response.aclose()
             raise
 
-    async def _check(self, response: httpx.Response, kind: str) -> Format:
+    async def _check(self, response: EndpointResponse, kind: str) -> Format:
         """The format of the answer; the domain error for an error status or a content type not asked for."""
-        if response.status_code >= 300:
+        if response.status >= 300:
             try:
-                said = _message((await response.aread()).decode("utf-8", errors="replace"))
-            except httpx.HTTPError as error:
+                said = _message((await response.read()).decode("utf-8", errors="replace"))
+            except (TimeoutError, EndpointUnreachable) as error:
                 raise self.failure(error) from None
-            if response.status_code == 400:
+            if response.status == 400:
                 raise EndpointRefusedError(self.endpoint, said or "(no message)")
             raise EndpointError(
-                f"{self.endpoint} answered {response.status_code}: {said[:300]}",
+                f"{self.endpoint} answered {response.status}: {said[:300]}",
                 endpoint=self.endpoint,
                 remote_message=said,
             )
@@ -193,11 +200,11 @@ class ProxyExecutor(Executor):
             endpoint=self.endpoint,
         )
 
-    async def _relay(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    async def _relay(self, response: EndpointResponse) -> AsyncGenerator[bytes, None]:
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.chunks():
                 yield chunk
-        except httpx.HTTPError as error:
+        except (TimeoutError, EndpointUnreachable) as error:
             raise self.failure(error) from None
         finally:
             await response.aclose()
@@ -218,7 +225,7 @@ def _message(text: str) -> str:
     return str(detail)[:2000] if detail else text[:2000]
 
 
-async def _closing(chunks: AsyncIterator[bytes], response: httpx.Response) -> AsyncIterator[bytes]:
+async def _closing(chunks: AsyncIterator[bytes], response: EndpointResponse) -> AsyncIterator[bytes]:
     try:
         async for chunk in chunks:
             yield chunk
