@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from stancegraph.api.app import create_app
 from stancegraph.api.settings import Settings
@@ -33,13 +34,18 @@ def serve(settings: Settings) -> None:
 
 
 @contextmanager
-def running(settings: Settings, *, log_level: str = "warning") -> Iterator[str]:
-    """Serve in a background thread; yield the base URL (``port=0`` picks a free port); stop on exit."""
+def running(settings: Settings, *, log_level: str = "warning", app: ASGIApp | None = None) -> Iterator[str]:
+    """Serve in a background thread; yield the base URL (``port=0`` picks a free port); stop on exit.
+
+    ``app``: what to serve instead of ``create_app(settings)`` (tests serve variants of it).
+    """
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level=log_level, access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app or create_app(settings), log_level=log_level, access_log=False)
+    )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="stancegraph-server", daemon=True
     )
