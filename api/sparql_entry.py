@@ -68,6 +68,8 @@ class SparqlEntry:
         # as FastAPI splits them: 500/Exception's is the outermost layer's, the others the exception layer's
         last_resort = handlers.pop(Exception, None) or handlers.pop(500, None)
         self.handlers = handlers
+        # Our own instances of the middlewares (the generic stack has its own): the only state they keep
+        # is the answer cache's requests in flight, and a /sparql request meets these ones every time.
         self.middlewares = _around(self._answer, app.user_middleware)
         self.layers = ServerErrorMiddleware(self.middlewares, handler=last_resort, debug=app.debug)
         self.direct = ServerErrorMiddleware(self._direct, handler=last_resort, debug=app.debug)
@@ -104,9 +106,10 @@ class SparqlEntry:
 
     async def _direct(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer in front of the middlewares; a short whole answer goes out as is, any other through them."""
-        method = scope["method"]
+        method, limits = scope["method"], self.raw
+        assert limits is not None  # as _nothing_for_the_layers found
         response = await self._respond({**scope, "method": "GET"} if method == "HEAD" else scope, receive)
-        if _whole(response) and len(response.body) < self.raw.compressed_from:  # type: ignore[union-attr]
+        if _whole(response) and len(response.body) < limits.compressed_from:
             headers = _with_vary_origin(response.raw_headers)
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
