@@ -35,6 +35,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 from starlette_compress import CompressMiddleware
 
 from stancegraph.api import curate, graph_store, linked_data, matrix, problems, sparql, viewer
@@ -52,6 +53,7 @@ from stancegraph.api.parameters import only_declared_parameters
 from stancegraph.api.result_cache import ResultCache
 from stancegraph.api.routes import analysis, routers
 from stancegraph.api.settings import Settings
+from stancegraph.api.sparql_entry import SparqlEntry
 from stancegraph.api.writing import writer_for
 from stancegraph.graph.errors import StoreError
 from stancegraph.graph.loading import bundled_store
@@ -149,9 +151,17 @@ def _docs(request: Request) -> HTMLResponse:
     return page
 
 
+class _Service(FastAPI):
+    """The app, with ``/sparql`` answered in front of its generic layers (:mod:`api.sparql_entry`)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        endpoints = {"GET": sparql.sparql_get, "POST": sparql.sparql_post}
+        return SparqlEntry(self, super().build_middleware_stack(), endpoints)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service: ``/sparql``, ``/api``, ``/id``, the docs and the static files."""
-    app = FastAPI(
+    app = _Service(
         title="stancegraph",
         version=version("stancegraph"),
         description=DESCRIPTION,
