@@ -36,7 +36,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
-from starlette_compress import CompressMiddleware
+from starlette_compress import CompressMiddleware, add_compress_type
 
 from stancegraph.api import curate, graph_store, linked_data, matrix, problems, sparql, viewer
 from stancegraph.api.caching import CachingMiddleware
@@ -48,6 +48,7 @@ from stancegraph.api.execution.relay import ProxyExecutor
 from stancegraph.api.execution.threads import ThreadExecutor
 from stancegraph.api.head import HeadAsGetMiddleware
 from stancegraph.api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
+from stancegraph.api.negotiation import DATASETS, GRAPHS, SOLUTIONS
 from stancegraph.api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
 from stancegraph.api.parameters import only_declared_parameters
 from stancegraph.api.result_cache import ResultCache
@@ -112,6 +113,20 @@ def open_backend(settings: Settings, cleanup: ExitStack) -> tuple[Store, Executo
     return PooledStore(pool), PoolExecutor(pool)
 
 
+def _compress_our_formats() -> None:
+    """Let compression take every format we answer in, not only those on starlette-compress's list.
+
+    Its list has JSON, XML, RDF/XML and JSON-LD but no SPARQL results, Turtle,
+    N-Triples, N-Quads, TriG, CSV, TSV or problem+json: most of what ``/sparql``,
+    ``/id`` and ``/store`` send went out uncompressed to clients that asked for
+    gzip. The list is the library's, process-wide; adding to it is idempotent.
+    """
+    for table in (SOLUTIONS, GRAPHS, DATASETS):
+        for media_type in table.media_types:
+            add_compress_type(media_type)
+    add_compress_type(problems.MEDIA_TYPE)
+
+
 def _nothing_to_invalidate() -> None:
     """The write hook while nothing depends on the data version (a cache replaces it)."""
 
@@ -171,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings = settings or Settings()
     app.state.on_write = _nothing_to_invalidate
+    _compress_our_formats()
     app.add_middleware(CompressMiddleware, minimum_size=1024, zstd=False)
     # The cache sits outside compression, so a hit goes out as it was kept. In front of another
     # endpoint the data can change without a write through us, so nothing here could say when a

@@ -187,22 +187,38 @@ def test_read_after_write_from_several_clients_never_sees_stale_data(writable: s
     assert errors == []
 
 
+LARGE_ANSWERS = {  # name: (path, query parameters, Accept): each answer is several kB
+    "json-api": ("/api/graph", {}, "application/json"),
+    "sparql-results-json": ("/sparql", {"query": "SELECT * { ?s ?p ?o }"}, "application/sparql-results+json"),
+    "sparql-results-csv": ("/sparql", {"query": "SELECT * { ?s ?p ?o }"}, "text/csv"),
+    "turtle": ("/sparql", {"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, "text/turtle"),
+    "n-quads": ("/store", {}, "application/n-quads"),
+}
+
+
+@pytest.mark.parametrize("answer", list(LARGE_ANSWERS))
 @pytest.mark.parametrize(
     ("accept_encoding", "encoding"), [("gzip", "gzip"), ("br, gzip", "br"), ("identity", None)]
 )
 def test_large_answers_are_compressed_as_the_client_accepts(
-    server_url: str, accept_encoding: str, encoding: str | None
+    server_url: str, answer: str, accept_encoding: str, encoding: str | None
 ) -> None:
-    with httpx.Client(base_url=server_url) as client:
-        plain = client.get("/api/graph", headers={"Accept-Encoding": "identity"}).content
-        request = client.build_request("GET", "/api/graph", headers={"Accept-Encoding": accept_encoding})
+    """Every format we answer in, not only the JSON a compression library knows by default."""
+    path, params, accept = LARGE_ANSWERS[answer]
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        plain = client.get(path, params=params, headers={"Accept": accept, "Accept-Encoding": "identity"})
+        request = client.build_request(
+            "GET", path, params=params, headers={"Accept": accept, "Accept-Encoding": accept_encoding}
+        )
         response = client.send(request, stream=True)
         raw = response.read() if encoding is None else b"".join(response.iter_raw())
+    assert plain.status_code == response.status_code == 200
+    assert response.headers["content-type"].startswith(accept)
     assert response.headers.get("content-encoding") == encoding
     decoded = {"gzip": gzip.decompress, "br": brotli.decompress, None: lambda b: b}[encoding](raw)
-    assert decoded == plain
+    assert decoded == plain.content
     if encoding:
-        assert len(raw) < len(plain) / 3
+        assert len(raw) < len(plain.content) / 3
 
 
 def test_a_big_select_streams_and_the_client_can_stop_early(serve: Callable[..., str]) -> None:
