@@ -161,7 +161,7 @@ class QueryPool:
         """Hand ``job`` to ``worker`` (a lease does, when it is made); return its deadline (``time.monotonic()``)."""
         deadline = time.monotonic() + self.timeout
         self._deadlines[worker] = deadline
-        worker.connection.send(job)
+        worker.channel.send(job.to_wire())
         return deadline
 
     def _retry_after(self) -> int:
@@ -195,7 +195,7 @@ class QueryPool:
             while len(released) < self.size:
                 worker = self._idle.get()
                 released.append(worker)
-                worker.connection.send(Command.RELEASE)
+                worker.channel.send(Command.RELEASE)
                 worker.expect(Status.RELEASED)
             yield
         finally:
