@@ -44,6 +44,7 @@ class Channel:
         self._connection = connection
         self.fd = connection.fileno()
         os.set_blocking(self.fd, blocking)
+        self._blocking = blocking
         self._buffer = bytearray()
         self._poll = select.poll()
         self._poll.register(self.fd, select.POLLIN)
@@ -97,7 +98,8 @@ class Channel:
         deadline = None if timeout is None else time.monotonic() + timeout
         while (message := self.take()) is NOTHING:
             if deadline is None:
-                self._poll.poll()
+                if not self._blocking:  # a blocking end waits in its read: one system call, not two
+                    self._poll.poll()
             elif (left := deadline - time.monotonic()) <= 0 or not self._poll.poll(left * 1000):
                 raise TimeoutError
             self.read()
