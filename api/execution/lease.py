@@ -36,9 +36,13 @@ class Lease(ABC):
     def __init__(self, pool: QueryPool, worker: Worker, job: QueryJob, release: Release) -> None:
         self.worker = worker
         self.limit = pool.timeout
-        self.deadline = pool.dispatch(worker, job)
         self._release: Release | None = release
         self._received: deque[Message] = deque()  # the rest of the worker's last packet
+        try:
+            self.deadline = pool.dispatch(worker, job)
+        except OSError:  # it died between queries: replaced, and this query fails as if it died answering
+            self.finish(healthy=False)
+            raise StancegraphError("a query worker died before it could answer") from None
 
     async def receive(self) -> Message:
         """The worker's next message, waited for until the deadline.
@@ -99,10 +103,11 @@ class LoopLease(Lease):
     def __init__(
         self, pool: QueryPool, worker: Worker, job: QueryJob, release: Release, watches: Watches
     ) -> None:
-        super().__init__(pool, worker, job, release)
         self.expired = False
         self._watches = watches
         self._ready: asyncio.Future[None] | None = None  # while _packet() waits for the worker
+        self._watchdog: asyncio.TimerHandle | None = None
+        super().__init__(pool, worker, job, release)
         self._watchdog = asyncio.get_running_loop().call_later(
             max(0.0, self.deadline - time.monotonic()), self._expire
         )
@@ -115,7 +120,8 @@ class LoopLease(Lease):
             self.finish(healthy=False)
 
     def _released(self, *, healthy: bool) -> None:
-        self._watchdog.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if not healthy:  # the worker is killed next, off the loop: stop watching it first
             self._watches.forget(self.worker)
 
