@@ -62,7 +62,8 @@ class Lease(ABC):
         return received.popleft()
 
     @abstractmethod
-    def _past_deadline(self) -> bool: ...
+    def _past_deadline(self) -> bool:
+        """Whether the deadline has passed: then no message is handed out, even one already read."""
 
     @abstractmethod
     async def _packet(self) -> Any:
