@@ -201,6 +201,23 @@ def test_the_event_loop_and_blocking_callers_take_turns_on_the_same_worker(
 
 
 @LOOPS
+def test_an_executor_used_from_one_event_loop_after_another_still_answers(
+    store_path: Path, loop_factory: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
+    """A worker watched by a loop that has closed is watched anew by the next one (as each TestClient runs its own)."""
+
+    async def ask(executor: PoolExecutor) -> None:
+        for _ in range(3):
+            assert await loop_answer(executor, "ASK {}") == b'{"head":{},"boolean":true}'
+
+    with QueryPool(store_path, workers=1, timeout=5) as pool:
+        executor = PoolExecutor(pool)
+        run_on(loop_factory, ask(executor))  # the loop closes still watching the worker
+        run_on(loop_factory, ask(executor))
+        run_on(loop_factory, executor.aclose())
+
+
+@LOOPS
 def test_a_worker_killed_between_queries_fails_one_query_and_is_replaced(
     store_path: Path, loop_factory: Callable[[], asyncio.AbstractEventLoop]
 ) -> None:

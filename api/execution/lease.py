@@ -164,8 +164,8 @@ class Watches:
         loop = asyncio.get_running_loop()
         watch = self._watching.get(worker)
         if watch is None or watch.loop is not loop:
-            if watch is not None:  # pragma: no cover - a pool used from a second event loop
-                watch.close_elsewhere()
+            if watch is not None:  # the executor is used from another loop than before
+                watch.stop()
             watch = self._watching[worker] = _Watch(loop, worker, self._watching)
         return watch.next_packet()
 
@@ -173,11 +173,11 @@ class Watches:
         """Stop watching ``worker`` (its socket is about to close)."""
         watch = self._watching.get(worker)
         if watch is not None:
-            watch.close()
+            watch.stop()
 
     def close(self) -> None:
         for watch in list(self._watching.values()):
-            watch.close()
+            watch.stop()
 
 
 class _Watch:
@@ -200,33 +200,37 @@ class _Watch:
     def _readable(self) -> None:
         waiter = self._waiter
         if waiter is None or waiter.done():  # no loop lease waits: the worker died idle, or a thread reads it
-            self.close()
+            self._close()
             return
         try:
             if not self._worker.channel.read(self._descriptor):
                 return  # a packet in part: the rest comes next
         except EOFError:
-            self.close()
+            self._close()
             waiter.set_exception(EOFError())
             return
         self._waiter = None
         waiter.set_result(None)
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Stop watching: at once on the watch's own loop (or once that loop is closed), else by that loop."""
+        try:
+            here = asyncio.get_running_loop() is self.loop
+        except RuntimeError:  # no loop runs in this thread
+            here = False
+        if here or self.loop.is_closed():
+            self._close()
+        else:
+            self.loop.call_soon_threadsafe(self._close)
+
+    def _close(self) -> None:
         if self._watching.get(self._worker) is self:
             del self._watching[self._worker]
         if self._descriptor >= 0:
-            self.loop.remove_reader(self._descriptor)
+            if not self.loop.is_closed():
+                self.loop.remove_reader(self._descriptor)
             os.close(self._descriptor)
             self._descriptor = -1
-
-    def close_elsewhere(self) -> None:  # pragma: no cover - a pool used from a second event loop
-        """Close the watch from another thread than its loop's: on its loop, or at once if that loop is closed."""
-        if self.loop.is_closed():
-            os.close(self._descriptor)
-            self._descriptor = -1
-        else:
-            self.loop.call_soon_threadsafe(self.close)
 
 
 def _settle(future: asyncio.Future[None]) -> None:
