@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import multiprocessing
+import os
+import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import uvloop
 
 from stancegraph.api.execution.errors import NotAcceptableError, QueryTimeoutError
 from stancegraph.api.execution.job import QueryJob
 from stancegraph.api.execution.pool import QueryPool
 from stancegraph.api.execution.pooled_store import PooledStore
+from stancegraph.api.execution.processes import PoolExecutor
 from stancegraph.api.execution.transcoding import RowBound
-from stancegraph.graph.errors import QuerySyntaxError
+from stancegraph.graph.errors import QuerySyntaxError, StancegraphError
 from stancegraph.graph.loading import bundled_files, load_files
 from stancegraph.graph.store import open_disk_store
 
@@ -139,6 +146,101 @@ def test_writes_happen_while_the_workers_are_paused(store_path: Path) -> None:
             writer.close()
             del writer
             gc.collect()
+
+
+EVERYTHING = (
+    "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"  # some 200 kB as JSON: chunks and packets in parts
+)
+
+
+LOOPS = pytest.mark.parametrize(
+    "loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"]
+)
+
+
+def run_on(
+    loop_factory: Callable[[], asyncio.AbstractEventLoop], scenario: Coroutine[Any, Any, None]
+) -> None:
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(scenario)
+
+
+async def loop_answer(executor: PoolExecutor, query: str) -> bytes:
+    answer = await executor.execute(QueryJob(query, solutions_format="JSON"))
+    return b"".join([chunk async for chunk in answer.chunks])
+
+
+@LOOPS
+def test_the_event_loop_and_blocking_callers_take_turns_on_the_same_worker(
+    store_path: Path, loop_factory: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
+    """The loop keeps watching a worker between its queries; a blocking caller's query in between is read whole."""
+    direct = (
+        ox.Store.read_only(str(store_path))
+        .query(EVERYTHING, use_default_graph_as_union=True)
+        .serialize(format=ox.QueryResultsFormat.JSON)
+    )
+    assert direct is not None and len(direct) > 3 * 64 * 1024
+
+    async def turns(pool: QueryPool) -> None:
+        executor = PoolExecutor(pool)
+        try:
+            for _ in range(2):
+                assert await loop_answer(executor, EVERYTHING) == direct
+                assert await loop_answer(executor, "ASK {}") == b'{"head":{},"boolean":true}'
+                # in this thread: the loop, blocked, never sees the worker's answer come in
+                assert answer_bytes(pool, EVERYTHING, solutions_format="JSON") == direct
+                # in another thread, while the loop runs: the loop sees it come, and leaves it to that thread
+                other = await asyncio.to_thread(answer_bytes, pool, EVERYTHING, solutions_format="JSON")
+                assert other == direct
+        finally:
+            await executor.aclose()
+
+    with QueryPool(store_path, workers=1, timeout=5) as pool:
+        run_on(loop_factory, turns(pool))
+
+
+@LOOPS
+def test_an_executor_used_from_one_event_loop_after_another_still_answers(
+    store_path: Path, loop_factory: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
+    """A worker watched by a loop that has closed is watched anew by the next one (as each TestClient runs its own)."""
+
+    async def ask(executor: PoolExecutor) -> None:
+        for _ in range(3):
+            assert await loop_answer(executor, "ASK {}") == b'{"head":{},"boolean":true}'
+
+    with QueryPool(store_path, workers=1, timeout=5) as pool:
+        executor = PoolExecutor(pool)
+        run_on(loop_factory, ask(executor))  # the loop closes still watching the worker
+        run_on(loop_factory, ask(executor))
+        run_on(loop_factory, executor.aclose())
+
+
+@LOOPS
+def test_a_worker_killed_between_queries_fails_one_query_and_is_replaced(
+    store_path: Path, loop_factory: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
+    async def scenario(pool: QueryPool, process: multiprocessing.process.BaseProcess) -> None:
+        executor = PoolExecutor(pool)
+        try:
+            assert await loop_answer(executor, "ASK {}") == b'{"head":{},"boolean":true}'  # now watched
+            assert process.pid is not None
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(5)
+            await asyncio.sleep(0.1)  # the loop sees the socket close, with no query waiting on it
+            with pytest.raises(StancegraphError, match="worker died"):
+                await loop_answer(executor, "ASK {}")
+            for _ in range(3):  # the replacement (started in a thread) answers the next ones
+                assert await loop_answer(executor, "ASK {}") == b'{"head":{},"boolean":true}'
+        finally:
+            await executor.aclose()
+
+    before = set(multiprocessing.active_children())
+    with QueryPool(store_path, workers=1, timeout=5) as pool:
+        (process,) = set(multiprocessing.active_children()) - before
+        run_on(loop_factory, scenario(pool, process))
+        assert len(set(multiprocessing.active_children()) - before) == 1
 
 
 def test_the_pooled_store_answers_like_the_local_one(store_path: Path, bundled) -> None:

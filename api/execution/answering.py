@@ -44,7 +44,8 @@ class ChunkWriter:
 
 def _chunk_writer(send: Send) -> IO[bytes]:
     """An answer's writer: each chunk goes out as a :class:`Chunk` message."""
-    return cast(IO[bytes], ChunkWriter(lambda data: send(Chunk(data))))
+    # the type as a string: IO[bytes] would build a generic alias on every query
+    return cast("IO[bytes]", ChunkWriter(lambda data: send(Chunk(data))))
 
 
 class _EnoughLines(Exception):
@@ -144,7 +145,12 @@ def answer_job(store: ox.Store, job: QueryJob, send: Send) -> None:
     if name is None:
         send(Failure(Failed.NOT_ACCEPTABLE, f"no acceptable format for a {kind} result"))
         return
-    if job.max_rows is not None and not isinstance(result, ox.QueryBoolean):
+    if isinstance(result, ox.QueryBoolean):  # a few bytes: written at once, without a writer to call back
+        body = result.serialize(format=getattr(ox.QueryResultsFormat, name))
+        assert body is not None  # no output given: the bytes are returned
+        send(Start(kind))
+        send(Chunk(body))
+    elif job.max_rows is not None:
         _write_first(result, job.max_rows, name, send)
     else:
         send(Start(kind))

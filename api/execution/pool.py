@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from queue import Empty, LifoQueue
 
 from stancegraph.api.execution.answer import Answer, read_answer, run_blocking
 from stancegraph.api.execution.errors import BusyError
@@ -73,15 +72,19 @@ class QueryPool:
         self.timeout = timeout
         self.queue_wait = queue_wait
         self.max_queued = max_queued
-        self._admitted = threading.BoundedSemaphore(workers + max_queued) if max_queued is not None else None
+        self._admits = workers + max_queued if max_queued is not None else None  # None: no bound
+        self._admitted = 0
         self._deadlines: dict[Worker, float] = {}
         self._context = multiprocessing.get_context("spawn")
         self.size = workers
-        # the worker idle the shortest time goes first: its block cache is warm (each worker fills its
-        # own, ~55 MB at a million triples), and a light load keeps the others' caches empty
-        self._idle: LifoQueue[Worker] = LifoQueue()
+        # the worker idle the shortest time goes first (the list's last): its block cache is warm (each
+        # worker fills its own, ~55 MB at a million triples), and a light load keeps the others' caches empty.
+        # One lock guards the idle workers and the admissions: a LifoQueue and a BoundedSemaphore took
+        # some twenty Python calls a query between them, for the same.
+        self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)  # notified when a worker goes idle
         self._waiting = 0  # queries blocked in take_worker
         self._start_workers()
 
@@ -97,7 +100,19 @@ class QueryPool:
             worker.expect(Status.READY)
             with self._lock:
                 self._all.add(worker)
-            self._idle.put(worker)
+            self._put_idle(worker)
+
+    def _put_idle(self, worker: Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+            self._freed.notify()
+
+    def _next_idle(self, timeout: float | None) -> Worker | None:
+        """The next idle worker, waited for at most ``timeout`` seconds (``None``: as long as it takes)."""
+        with self._lock:
+            if not self._freed.wait_for(self._idle.__len__, timeout):
+                return None
+            return self._idle.pop()
 
     def _retire(self, worker: Worker) -> None:
         with self._lock:
@@ -118,7 +133,11 @@ class QueryPool:
 
     def admit(self) -> None:
         """Count one more query in, or refuse it at once (:class:`BusyError`) when workers and queue are full."""
-        if self._admitted is not None and not self._admitted.acquire(blocking=False):
+        with self._lock:
+            admitted = self._admits is None or self._admitted < self._admits
+            if admitted:
+                self._admitted += 1
+        if not admitted:
             raise BusyError(
                 f"{self.size} queries are running and {self.max_queued} waiting, the most this server takes",
                 retry_after=self._retry_after(),
@@ -131,12 +150,8 @@ class QueryPool:
         and a newcomer taking the worker just handed back made a few of them wait three
         times as long (p99/p50 3.1-3.4 at 8 and 32 clients of a heavy query; 1.1-1.5 with threads).
         """
-        if self._waiting:
-            return None
-        try:
-            return self._idle.get_nowait()
-        except Empty:
-            return None
+        with self._lock:
+            return self._idle.pop() if self._idle and not self._waiting else None
 
     def take_worker(self) -> Worker:
         """An idle worker for an admitted query, waiting for one if need be.
@@ -146,22 +161,23 @@ class QueryPool:
         with self._lock:
             self._waiting += 1
         try:
-            return self._idle.get(timeout=self.queue_wait)
-        except Empty:
+            worker = self._next_idle(self.queue_wait)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        if worker is None:
             self.leave()
             raise BusyError(
                 f"all {self.size} query workers stayed busy for {self.queue_wait:g} s",
                 retry_after=self._retry_after(),
-            ) from None
-        finally:
-            with self._lock:
-                self._waiting -= 1
+            )
+        return worker
 
     def dispatch(self, worker: Worker, job: QueryJob) -> float:
         """Hand ``job`` to ``worker`` (a lease does, when it is made); return its deadline (``time.monotonic()``)."""
         deadline = time.monotonic() + self.timeout
         self._deadlines[worker] = deadline
-        worker.connection.send(job)
+        worker.channel.send(job.to_wire())
         return deadline
 
     def _retry_after(self) -> int:
@@ -172,15 +188,15 @@ class QueryPool:
 
     def leave(self) -> None:
         """Give back an admission that never got (or no longer holds) a worker."""
-        if self._admitted is not None:
-            self._admitted.release()
+        with self._lock:
+            self._admitted -= 1
 
     def finish(self, worker: Worker, *, healthy: bool) -> None:
         """Hand a worker back after a job (or replace one left mid-answer: ~0.3 s) and admit the next query."""
         self._deadlines.pop(worker, None)
         try:
             if healthy:
-                self._idle.put(worker)
+                self._put_idle(worker)
             else:
                 self._retire(worker)
                 self._add_worker()
@@ -193,9 +209,10 @@ class QueryPool:
         released: list[Worker] = []
         try:
             while len(released) < self.size:
-                worker = self._idle.get()
+                worker = self._next_idle(None)
+                assert worker is not None  # no timeout: it waited for one
                 released.append(worker)
-                worker.connection.send(Command.RELEASE)
+                worker.channel.send(Command.RELEASE)
                 worker.expect(Status.RELEASED)
             yield
         finally:

@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from stancegraph.api.execution.answer import Answer, read_answer
 from stancegraph.api.execution.executor import Executor
 from stancegraph.api.execution.job import QueryJob
-from stancegraph.api.execution.lease import LoopLease
+from stancegraph.api.execution.lease import LoopLease, Watches
 from stancegraph.api.execution.pool import QueryPool
 from stancegraph.api.execution.worker import Worker
 
@@ -27,6 +27,7 @@ class PoolExecutor(Executor):
 
     def __init__(self, pool: QueryPool) -> None:
         self._pool = pool
+        self._watches = Watches()
         # a thread for every query the pool admits, as each may wait for a worker; replacements apart,
         # so that waiters never hold up the replacement they wait for
         admitted = pool.size + (pool.max_queued if pool.max_queued is not None else pool.size)
@@ -37,7 +38,7 @@ class PoolExecutor(Executor):
         pool = self._pool
         pool.admit()
         worker = pool.idle_worker() or await self._wait_for_worker()
-        return await read_answer(LoopLease(pool, worker, job, self._release))
+        return await read_answer(LoopLease(pool, worker, job, self._release, self._watches))
 
     async def _wait_for_worker(self) -> Worker:
         waiting = self._waiting.submit(self._pool.take_worker)
@@ -62,5 +63,6 @@ class PoolExecutor(Executor):
             self._replacing.submit(self._pool.finish, worker, healthy=False)
 
     async def aclose(self) -> None:
+        self._watches.close()
         self._waiting.shutdown(wait=False, cancel_futures=True)
         self._replacing.shutdown(wait=True)  # the pool closes next: no replacement may start after
