@@ -129,7 +129,8 @@ def _copy_store(workdir: Path) -> None:
 MAX_RESULT_ROWS = 0
 
 
-def _stancegraph(name: str, **settings: str) -> Contestant:
+def stancegraph_contestant(name: str, **settings: str) -> Contestant:
+    """``stancegraph serve`` on the loaded store, with ``settings`` as its ``STANCEGRAPH_*`` environment."""
     env = {"STANCEGRAPH_MAX_RESULT_ROWS": str(MAX_RESULT_ROWS)}
     env |= {f"STANCEGRAPH_{key.upper()}": value for key, value in settings.items()}
     in_processes = settings.get("query_executor", "processes") == "processes"
@@ -163,9 +164,9 @@ CONTESTANTS = (
     Contestant(
         "oxigraph serve", "oxigraph", lambda: _require("oxigraph", "pip install -e '.[test]'"), _oxigraph
     ),
-    _stancegraph("stancegraph", cache_bytes="0"),
-    _stancegraph("stancegraph (cached)", cache_bytes=str(64 * 1024 * 1024)),
-    _stancegraph("stancegraph (threads)", cache_bytes="0", query_executor="threads"),
+    stancegraph_contestant("stancegraph", cache_bytes="0"),
+    stancegraph_contestant("stancegraph (cached)", cache_bytes=str(64 * 1024 * 1024)),
+    stancegraph_contestant("stancegraph (threads)", cache_bytes="0", query_executor="threads"),
     Contestant(
         "rdflib-endpoint",
         "rdflib-endpoint",

@@ -121,10 +121,11 @@ class Timing:
 
 
 def describe_answer(request: Request, response: httpx.Response) -> str:
-    """What came back, to compare contestants: rows for SELECT, bytes and media type otherwise."""
+    """What came back, to compare contestants: rows for SELECT, the boolean for ASK, bytes and media type otherwise."""
     media_type = response.headers.get("content-type", "").split(";")[0].strip()
     if request.accept == SELECT_RESULTS and media_type == SELECT_RESULTS:
-        return f"{len(response.json()['results']['bindings'])} rows"
+        answer = response.json()
+        return f"{answer['boolean']}" if "boolean" in answer else f"{len(answer['results']['bindings'])} rows"
     served = "" if media_type == request.accept else f" as {media_type or 'no media type'}"
     return f"{len(response.content)} bytes{served}"
 
