@@ -17,6 +17,7 @@ from stancegraph.graph.loading import bundled_files
 from stancegraph.graph.synth import write_synthetic
 
 DATA = bundled_files()[0]
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?triples) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 EXECUTABLE = shutil.which("stancegraph")
 
 
@@ -161,6 +162,30 @@ def test_a_bad_file_is_refused_and_the_store_is_unchanged(
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
     assert store_contents(loaded_store) == before
+
+
+@pytest.mark.parametrize("case", ["violating", "good"])
+def test_files_that_outweigh_the_store_are_validated_with_it_whole(tmp_path: Path, case: str) -> None:
+    """Files several times the store's size are validated with it whole (in a copy): the same verdict
+    as a small change gets, nothing half-written, and the report counts only the new triples."""
+    small = tmp_path / "small.nq"
+    write_synthetic(small, actors=7, clauses=2, drafts=1, seed=0)
+    target = tmp_path / "store"
+    assert run("load", "--store", str(target), str(small)).returncode == 0
+    before = store_contents(target)
+    files = [str(DATA)] + ([str(bad_inputs(tmp_path)["violating"][0])] if case == "violating" else [])
+    result = run("load", "--store", str(target), *files)
+    if case == "violating":
+        assert result.returncode == 1 and "shape violation" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert store_contents(target) == before
+    else:
+        assert result.returncode == 0, result.stderr
+        assert before < store_contents(target)
+        # the report counts what is new, as a count of the whole store would
+        counted = run("query", "--store", str(target), "--format", "json", COUNT_TRIPLES)
+        total = int(json.loads(counted.stdout)[0]["triples"])
+        assert f"in {target}" in result.stdout and f" {total} in " in result.stdout
 
 
 def test_a_missing_file_is_a_usage_error(loaded_store: Path) -> None:
