@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from benchmarks.loading import split_for_adding
 from stancegraph.graph.loading import bundled_files
 from stancegraph.graph.synth import write_synthetic
 
@@ -359,6 +360,39 @@ def test_kill_9_while_a_new_store_is_written_leaves_no_store(tmp_path: Path) -> 
     )  # what the kill left behind does not get in the way
     assert result.returncode == 0, result.stderr
     assert len(store_contents(target)) > 29_000
+
+
+def test_kill_9_while_adding_to_a_store_leaves_it_as_it_was_or_complete(tmp_path: Path) -> None:
+    """Adding writes with one bulk load, which Oxigraph ingests at once: a kill never leaves half of it."""
+    base, added, _ = split_for_adding(write_synthetic_file(tmp_path / "synthetic.nq"), tmp_path)
+    target, reference = tmp_path / "store", tmp_path / "reference"
+    assert run("load", "--store", str(target), str(base)).returncode == 0
+    shutil.copytree(target, reference)
+    assert run("load", "--store", str(reference), str(added)).returncode == 0
+    before, complete = store_contents(target), store_contents(reference)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    loader = subprocess.Popen(
+        [EXECUTABLE, "load", "--store", str(target), str(added)],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    try:  # the kill lands once the files are parsed and validated and the bulk write has begun
+        deadline = time.monotonic() + 120
+        while not list(scratch.glob("stancegraph-add-*/quads.nq")) and loader.poll() is None:
+            assert time.monotonic() < deadline, "the load never started writing"
+            time.sleep(0.002)
+    finally:
+        os.kill(loader.pid, signal.SIGKILL)
+        loader.wait(10)
+    assert store_contents(target) in (before, complete)
+    assert run("load", "--store", str(target), str(added)).returncode == 0
+    assert store_contents(target) == complete
+
+
+def write_synthetic_file(path: Path) -> Path:
+    write_synthetic(path, actors=30, clauses=300, drafts=5, seed=0)
+    return path
 
 
 def test_a_new_store_is_built_whole(tmp_path: Path, bundled) -> None:
