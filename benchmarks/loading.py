@@ -9,7 +9,11 @@ servers then serve, so what is timed is what is benchmarked.
 benchmark: it writes ``stancegraph synth`` N-Quads of about 100k and 1M triples
 and times ``stancegraph load --store NEW_DIR FILE`` (validation on, as a user runs
 it) against ``oxigraph load`` of the same file, the two taking turns, each a
-process of its own, and prints the medians and the ratios.
+process of its own, and prints the medians and the ratios. Then it adds to an existing store:
+the 1M file is split into a base (every node but the positions and claims of the later sources),
+those positions and claims (about half the data) and the first hundred of them (about 1k
+triples); each addition is timed as ``stancegraph load --store EXISTING FILE`` (validated)
+against ``oxigraph load`` of the same file into a copy of the same base store.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +205,104 @@ def compare(workdir: Path, repeats: int, sizes: tuple[tuple[str, int, int, int],
     )
 
 
+# ----------------------------------------------------- adding to an existing store, against oxigraph
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+ADDED_KINDS = frozenset(
+    ox.NamedNode(f"https://w3id.org/stancegraph/ns#{kind}") for kind in ("Position", "Claim")
+)
+SMALL_NODES = 100  # positions or claims in the small addition: about 1k triples
+
+
+def _nodes(quads: Iterator[ox.Quad]) -> Iterator[list[ox.Quad]]:
+    """``stancegraph synth`` output cut into nodes: each node's quads start with its rdf:type."""
+    node: list[ox.Quad] = []
+    for quad in quads:
+        if quad.predicate == RDF_TYPE and node and node[0].subject != quad.subject:
+            yield node
+            node = []
+        node.append(quad)
+    if node:
+        yield node
+
+
+def split_for_adding(data: Path, workdir: Path, *, share: float = 0.6) -> tuple[Path, Path, Path]:
+    """``data`` (synth N-Quads) as a base file and two additions to it: the positions and claims of
+    the last ``share`` of the sources, and the first of those alone. Each file is valid on the base."""
+    sources = {quad.graph_name for quad in ox.parse(path=data, format=ox.RdfFormat.N_QUADS)}
+    later = set(sorted(sources, key=str)[int(len(sources) * (1 - share)) :])
+    paths = workdir / "base.nq", workdir / "added.nq", workdir / "small.nq"
+    # streamed, a node at a time: a benchmark process that held the data would pass its memory on
+    # to every command it forks, and their peak RSS would start there
+    with ExitStack() as files:
+        base, added, small = (files.enter_context(path.open("wb")) for path in paths)
+        taken = 0
+        for node in _nodes(ox.parse(path=data, format=ox.RdfFormat.N_QUADS)):
+            if node[0].object in ADDED_KINDS and node[0].graph_name in later:
+                ox.serialize(node, added, ox.RdfFormat.N_QUADS)
+                if taken < SMALL_NODES:
+                    ox.serialize(node, small, ox.RdfFormat.N_QUADS)
+                    taken += 1
+            else:
+                ox.serialize(node, base, ox.RdfFormat.N_QUADS)
+    return paths
+
+
+def compare_adding(workdir: Path, repeats: int, size: tuple[str, int, int, int]) -> None:
+    """Add half the data, then 1k triples, to an existing store: ``stancegraph load`` against ``oxigraph load``."""
+    label, actors, clauses, drafts = size
+    data = workdir / f"synth-{label}.nq"
+    if not data.exists():
+        write_synthetic(data, actors=actors, clauses=clauses, drafts=drafts, seed=0)
+    base, *additions = split_for_adding(data, workdir)
+    base_store = workdir / "base-store"
+    shutil.rmtree(base_store, ignore_errors=True)
+    timed([sys.executable, "-m", "stancegraph", "load", "--store", str(base_store), str(base)])
+    commands: dict[str, Callable[[Path, Path], list[str]]] = {
+        "stancegraph load": lambda store, file: [
+            *(sys.executable, "-m", "stancegraph", "load", "--store"),
+            *(str(store), str(file)),
+        ],
+        "oxigraph load": lambda store, file: [
+            "oxigraph",
+            "load",
+            "--location",
+            str(store),
+            "--file",
+            str(file),
+        ],
+    }
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{'added to ' + label:<22} {'stancegraph load':>18} {'oxigraph load':>16} {'time ratio':>11} {'RSS ratio':>10}"
+    )
+    for added in additions:
+        runs: dict[str, list[Run]] = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name, command in commands.items():
+                target = workdir / "store-added"
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(base_store, target)
+                runs[name].append(timed(command(target, added)))
+        ours, theirs = (
+            Run(
+                statistics.median(r.seconds for r in runs[name]),
+                statistics.median(r.peak_rss_mb for r in runs[name]),
+            )
+            for name in commands
+        )
+        lines = sum(1 for _ in added.open("rb"))
+        print(
+            f"{added.stem} ({lines:,} quads)".ljust(22)
+            + f" {ours.seconds:>7.1f} s {ours.peak_rss_mb:>5.0f} MB"
+            + f" {theirs.seconds:>5.1f} s {theirs.peak_rss_mb:>5.0f} MB"
+            + f" {ours.seconds / theirs.seconds:>10.1f}x {ours.peak_rss_mb / theirs.peak_rss_mb:>9.1f}x"
+        )
+    print(
+        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({repeats} runs each, medians)"
+    )
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] in WAYS:
         main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
@@ -217,6 +320,8 @@ if __name__ == "__main__":
         if args.workdir is not None:
             args.workdir.mkdir(parents=True, exist_ok=True)
             compare(args.workdir, repeats, sizes)
+            compare_adding(args.workdir, repeats, sizes[-1])
         else:
             with tempfile.TemporaryDirectory(prefix="stancegraph-load-") as temporary:
                 compare(Path(temporary), repeats, sizes)
+                compare_adding(Path(temporary), repeats, sizes[-1])

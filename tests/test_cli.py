@@ -13,10 +13,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from benchmarks.loading import split_for_adding
 from stancegraph.graph.loading import bundled_files
 from stancegraph.graph.synth import write_synthetic
 
 DATA = bundled_files()[0]
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?triples) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 EXECUTABLE = shutil.which("stancegraph")
 
 
@@ -161,6 +163,30 @@ def test_a_bad_file_is_refused_and_the_store_is_unchanged(
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
     assert store_contents(loaded_store) == before
+
+
+@pytest.mark.parametrize("case", ["violating", "good"])
+def test_files_that_outweigh_the_store_are_validated_with_it_whole(tmp_path: Path, case: str) -> None:
+    """Files several times the store's size are validated with it whole (in a copy): the same verdict
+    as a small change gets, nothing half-written, and the report counts only the new triples."""
+    small = tmp_path / "small.nq"
+    write_synthetic(small, actors=7, clauses=2, drafts=1, seed=0)
+    target = tmp_path / "store"
+    assert run("load", "--store", str(target), str(small)).returncode == 0
+    before = store_contents(target)
+    files = [str(DATA)] + ([str(bad_inputs(tmp_path)["violating"][0])] if case == "violating" else [])
+    result = run("load", "--store", str(target), *files)
+    if case == "violating":
+        assert result.returncode == 1 and "shape violation" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert store_contents(target) == before
+    else:
+        assert result.returncode == 0, result.stderr
+        assert before < store_contents(target)
+        # the report counts what is new, as a count of the whole store would
+        counted = run("query", "--store", str(target), "--format", "json", COUNT_TRIPLES)
+        total = int(json.loads(counted.stdout)[0]["triples"])
+        assert f"in {target}" in result.stdout and f" {total} in " in result.stdout
 
 
 def test_a_missing_file_is_a_usage_error(loaded_store: Path) -> None:
@@ -334,6 +360,39 @@ def test_kill_9_while_a_new_store_is_written_leaves_no_store(tmp_path: Path) -> 
     )  # what the kill left behind does not get in the way
     assert result.returncode == 0, result.stderr
     assert len(store_contents(target)) > 29_000
+
+
+def test_kill_9_while_adding_to_a_store_leaves_it_as_it_was_or_complete(tmp_path: Path) -> None:
+    """Adding writes with one bulk load, which Oxigraph ingests at once: a kill never leaves half of it."""
+    base, added, _ = split_for_adding(write_synthetic_file(tmp_path / "synthetic.nq"), tmp_path)
+    target, reference = tmp_path / "store", tmp_path / "reference"
+    assert run("load", "--store", str(target), str(base)).returncode == 0
+    shutil.copytree(target, reference)
+    assert run("load", "--store", str(reference), str(added)).returncode == 0
+    before, complete = store_contents(target), store_contents(reference)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    loader = subprocess.Popen(
+        [EXECUTABLE, "load", "--store", str(target), str(added)],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    try:  # the kill lands once the files are parsed and validated and the bulk write has begun
+        deadline = time.monotonic() + 120
+        while not list(scratch.glob("stancegraph-add-*/quads.nq")) and loader.poll() is None:
+            assert time.monotonic() < deadline, "the load never started writing"
+            time.sleep(0.002)
+    finally:
+        os.kill(loader.pid, signal.SIGKILL)
+        loader.wait(10)
+    assert store_contents(target) in (before, complete)
+    assert run("load", "--store", str(target), str(added)).returncode == 0
+    assert store_contents(target) == complete
+
+
+def write_synthetic_file(path: Path) -> Path:
+    write_synthetic(path, actors=30, clauses=300, drafts=5, seed=0)
+    return path
 
 
 def test_a_new_store_is_built_whole(tmp_path: Path, bundled) -> None:
