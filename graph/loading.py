@@ -151,9 +151,9 @@ def build_store(
     queries are several times faster than on a freshly bulk-loaded disk store.
     Then the result is written with one bulk load, as ``oxigraph load`` writes
     its stores, so it reads as fast as theirs with no compaction after.
-    Oxigraph's bulk loader is not atomic; building in a hidden sibling directory
-    and renaming it makes the whole load atomic anyway: ``path`` either appears
-    complete or not at all.
+    Building in a hidden sibling directory and renaming it makes the whole load
+    atomic, not only the bulk write: ``path`` either appears complete or not at
+    all, whatever stops the load (the parse, validation, or a ``kill -9``).
     """
     if path.exists():
         raise StoreError(f"{path} already exists; use load_files to add to it")
