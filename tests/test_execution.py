@@ -256,10 +256,17 @@ def test_the_pooled_store_answers_like_the_local_one(store_path: Path, bundled) 
         pooled.add_quads([extra])
         assert pooled.count() == before + 1
         assert pooled.ask('ASK { <urn:x:s> <urn:x:p> "o" }')
+        scratch = ox.Store()  # a whole graph at once, as load_files adds its prepared files
+        in_graph = ox.Quad(extra.subject, extra.predicate, ox.Literal("p"), ox.NamedNode("urn:x:g"))
+        scratch.add(in_graph)
+        pooled.add_store(scratch)
+        assert pooled.count() == before + 2
+        assert pooled.ask('ASK { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> "p" } }')
     finally:
         pooled.close()
         writer = open_disk_store(store_path)
         writer.oxigraph.remove(extra)
+        writer.oxigraph.remove_graph(ox.NamedNode("urn:x:g"))
         writer.close()
         del writer
         gc.collect()

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from stancegraph.api.execution.job import QueryJob
 from stancegraph.api.execution.pool import QueryPool
-from stancegraph.graph.store import QueryResult, Store, parse_answer
+from stancegraph.graph.store import QueryResult, Store, add_in_bulk, parse_answer
 
 
 class PooledStore(Store):
@@ -40,13 +40,7 @@ class PooledStore(Store):
         self._write(lambda writer: writer.update(update))
 
     def add_store(self, scratch: ox.Store) -> None:
-        data = scratch.dump(format=ox.RdfFormat.N_QUADS)
-
-        def load(writer: ox.Store) -> None:
-            writer.load(data, format=ox.RdfFormat.N_QUADS)
-            writer.optimize()  # a big transactional load otherwise reads markedly slower
-
-        self._write(load)
+        self._write(lambda writer: add_in_bulk(writer, scratch))
 
     def _write(self, change: Callable[[ox.Store], None]) -> None:
         """Pause the readers, write in one transaction, then let readers see the result.
