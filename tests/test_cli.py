@@ -345,15 +345,8 @@ def test_kill_9_while_a_new_store_is_written_leaves_no_store(tmp_path: Path) -> 
     loader = subprocess.Popen(
         [EXECUTABLE, "load", "--store", str(target), str(data)], stderr=subprocess.DEVNULL
     )
-    try:
-        # validated in memory first; the kill lands once the bulk write into the hidden sibling has begun
-        deadline = time.monotonic() + 120
-        while not list(tmp_path.glob(".new-store.partial-*/store")) and loader.poll() is None:
-            assert time.monotonic() < deadline, "the load never started writing"
-            time.sleep(0.002)
-    finally:
-        os.kill(loader.pid, signal.SIGKILL)
-        loader.wait(10)
+    # validated in memory first; the kill lands once the bulk write into the hidden sibling has begun
+    kill_once_writing(loader, tmp_path, ".new-store.partial-*/store")
     assert not target.exists()
     result = run(
         "load", "--store", str(target), str(data)
@@ -377,17 +370,23 @@ def test_kill_9_while_adding_to_a_store_leaves_it_as_it_was_or_complete(tmp_path
         stderr=subprocess.DEVNULL,
         env={**os.environ, "TMPDIR": str(scratch)},
     )
-    try:  # the kill lands once the files are parsed and validated and the bulk write has begun
+    # the kill lands once the files are parsed and validated and the bulk write has begun
+    kill_once_writing(loader, scratch, "stancegraph-add-*/quads.nq")
+    assert store_contents(target) in (before, complete)
+    assert run("load", "--store", str(target), str(added)).returncode == 0
+    assert store_contents(target) == complete
+
+
+def kill_once_writing(loader: subprocess.Popen[bytes], folder: Path, written: str) -> None:
+    """``kill -9`` the loader as soon as a file matching ``written`` appears in ``folder`` (or it ends first)."""
+    try:
         deadline = time.monotonic() + 120
-        while not list(scratch.glob("stancegraph-add-*/quads.nq")) and loader.poll() is None:
+        while not list(folder.glob(written)) and loader.poll() is None:
             assert time.monotonic() < deadline, "the load never started writing"
             time.sleep(0.002)
     finally:
         os.kill(loader.pid, signal.SIGKILL)
         loader.wait(10)
-    assert store_contents(target) in (before, complete)
-    assert run("load", "--store", str(target), str(added)).returncode == 0
-    assert store_contents(target) == complete
 
 
 def write_synthetic_file(path: Path) -> Path:
