@@ -43,8 +43,8 @@ if __package__ in (None, ""):  # run as `python benchmarks/virtuoso.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.procfs import running_seconds
-from stancegraph.graph.query_shape import result_kind
 from stancegraph.api.execution.endpoint_client import QUICKACK
+from stancegraph.graph.query_shape import result_kind
 from tests.servers import free_port, stop, virtuoso_server, wait_until_up
 
 GRAPH = "https://w3id.org/stancegraph/graph/synthetic"
