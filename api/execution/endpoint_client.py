@@ -14,7 +14,9 @@ chunked and length-delimited bodies and bodies ended by closing, a read
 paused while the relay has not taken what came
 (a slow client slows the endpoint instead of filling memory), one retry of a
 request whose kept-alive connection the endpoint had closed while it was idle
-(every request the relay sends is a query, safe to repeat). The deadline
+(every request the relay sends is a query, safe to repeat), every read
+acknowledged at once (a delayed ACK held Virtuoso's longer bodies 40 ms: see
+:meth:`_Connection.data_received`). The deadline
 applies to connecting and to every wait for the endpoint's next bytes, as
 httpx's did. What it does not: proxies, redirects (an error status, as before),
 compression (none is asked for), cookies.
@@ -80,7 +82,7 @@ class _Connection(asyncio.Protocol):
         write, so it is set again whenever bytes come.
         """
         self.heard = True
-        if self._socket is not None:
+        if self._socket is not None and QUICKACK is not None:
             self._socket.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
         try:
             self._parser.feed_data(data)
