@@ -27,7 +27,6 @@ import argparse
 import contextlib
 import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/virtuoso.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.procfs import running_seconds
-from stancegraph.api.execution.endpoint_client import QUICKACK
+from stancegraph.graph.endpoint_address import acknowledge_at_once
 from stancegraph.graph.query_shape import result_kind
 from tests.servers import free_port, stop, virtuoso_server, wait_until_up
 
@@ -107,8 +106,7 @@ class Client:
         target = address.path + (f"?{address.query}" if address.query else "")
         try:
             connection.request(method, target, body=body, headers=headers)
-            if QUICKACK is not None and connection.sock is not None:  # lasts until the next write
-                connection.sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
+            acknowledge_at_once(connection.sock)
             response = connection.getresponse()
             reply = Reply(response.status, response.read())
         except (http.client.HTTPException, OSError):

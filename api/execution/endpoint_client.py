@@ -15,8 +15,8 @@ paused while the relay has not taken what came
 (a slow client slows the endpoint instead of filling memory), one retry of a
 request whose kept-alive connection the endpoint had closed while it was idle
 (every request the relay sends is a query, safe to repeat), every read
-acknowledged at once (a delayed ACK held Virtuoso's longer bodies 40 ms: see
-:meth:`_Connection.data_received`). The deadline
+acknowledged at once (a delayed ACK held Virtuoso's longer bodies 40 ms:
+``graph.endpoint_address.acknowledge_at_once``). The deadline
 applies to connecting and to every wait for the endpoint's next bytes, as
 httpx's did. What it does not: proxies, redirects (an error status, as before),
 compression (none is asked for), cookies.
@@ -31,12 +31,10 @@ from collections.abc import AsyncIterator
 
 import httptools
 
-from stancegraph.graph.endpoint_address import EndpointAddress, tls_context
+from stancegraph.graph.endpoint_address import EndpointAddress, acknowledge_at_once, tls_context
 
 #: Bytes the endpoint may send ahead of the relay reading them before the socket is no longer read.
 READ_AHEAD = 1 << 20
-#: Linux's option to acknowledge at once what arrived (``None`` elsewhere): see :meth:`_Connection.data_received`.
-QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 #: Idle connections kept for the next requests (httpx's default).
 KEPT_ALIVE = 20
 #: Requests (so connections) open at once, at most (httpx's default): more wait, within the deadline.
@@ -68,22 +66,12 @@ class _Connection(asyncio.Protocol):
     # ---- asyncio
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
-        if QUICKACK is not None:
-            self._socket = transport.get_extra_info("socket")
+        self._socket = transport.get_extra_info("socket")
 
     def data_received(self, data: bytes) -> None:
-        """Parse what came, and acknowledge it at once.
-
-        Virtuoso writes an answer's headers and then, in a second write, a body of more than a
-        few kB, with Nagle's algorithm on: the body waits for the headers' ACK. On a connection
-        kept alive, Linux takes the query-answer exchange for an interactive one and delays its
-        ACKs, by 40 ms at least, so every such answer waited 40 ms (a 64 kB one took 56 ms
-        instead of 14 from a bare socket). ``TCP_QUICKACK`` lifts the delay until the next
-        write, so it is set again whenever bytes come.
-        """
+        """Parse what came, and acknowledge it at once (the endpoint may be waiting for the ACK)."""
         self.heard = True
-        if self._socket is not None and QUICKACK is not None:
-            self._socket.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
+        acknowledge_at_once(self._socket)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as error:
