@@ -42,6 +42,7 @@ if __package__ in (None, ""):  # run as `python benchmarks/virtuoso.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.procfs import running_seconds
+from stancegraph.graph.endpoint_address import acknowledge_at_once
 from stancegraph.graph.query_shape import result_kind
 from tests.servers import free_port, stop, virtuoso_server, wait_until_up
 
@@ -78,6 +79,11 @@ class Client:
     also takes CPU from the servers: ``httpx.Client`` spent about 1.5 ms of CPU
     a request here, ``http.client`` about 0.5 ms, which is also what lets a
     cached answer's speedup over Virtuoso show.
+
+    Each request's answer is acknowledged at once (``TCP_QUICKACK``, as the
+    relay's own client does): Virtuoso writes a body of more than a few kB after
+    its headers with Nagle on, and a delayed ACK held it 40 ms, on either side
+    by turns, so the table measured the stall rather than the servers.
     """
 
     def __init__(self, *, timeout: float) -> None:
@@ -100,6 +106,7 @@ class Client:
         target = address.path + (f"?{address.query}" if address.query else "")
         try:
             connection.request(method, target, body=body, headers=headers)
+            acknowledge_at_once(connection.sock)
             response = connection.getresponse()
             reply = Reply(response.status, response.read())
         except (http.client.HTTPException, OSError):

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from stancegraph.graph.endpoint_address import EndpointAddress, tls_context
+from stancegraph.graph.endpoint_address import EndpointAddress, acknowledge_at_once, tls_context
 from stancegraph.graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError, StoreError
 from stancegraph.graph.queries import bind_values, load_query
 from stancegraph.graph.rows import Row, Term, integer
@@ -264,6 +264,7 @@ class RemoteStore(Store):
     ) -> tuple[int, bytes]:
         try:
             connection.request("POST", self._address.target, body=form, headers=headers)
+            acknowledge_at_once(connection.sock)
             response = connection.getresponse()
             content = response.read()
         except BaseException:

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 import pytest
 
 from stancegraph.api.app import create_app
+from stancegraph.api.execution.relay import PARSED_ON_LOOP
 from stancegraph.api.limits import ROW_LIMIT, TRUNCATED
 from stancegraph.api.negotiation import SOLUTIONS
 from stancegraph.api.settings import Settings
@@ -398,6 +399,29 @@ def test_an_answer_over_the_row_limit_is_cut_alike(servers: Servers) -> None:
         remote.headers.get(TRUNCATED),
         remote.headers.get(ROW_LIMIT),
     ) == local_cut
+
+
+def test_a_long_answer_within_the_row_limit_is_rewritten_whole_alike(servers: Servers) -> None:
+    """Asked for in XML, shown by its bytes to hold fewer rows than the limit, the answer is rewritten
+    as JSON without being cut: every row, no truncation mark (the thread's path: longer than what is
+    parsed on the event loop)."""
+    query = "SELECT DISTINCT ?s ?p WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
+    xml = servers.client.get(
+        f"{servers.local}/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+xml"},
+    )
+    assert len(xml.content) > PARSED_ON_LOOP
+    request = (
+        "GET",
+        "/sparql",
+        {"params": {"query": query}, "headers": {"Accept": "application/sparql-results+json"}},
+    )
+    assert _compare(servers, [request], _bindings) == []
+    [(local, remote)] = servers.both([request])
+    rows = len(local.json()["results"]["bindings"])
+    assert 0 < rows < Settings().max_result_rows
+    assert TRUNCATED not in local.headers and TRUNCATED not in remote.headers
 
 
 @pytest.mark.parametrize(

@@ -177,21 +177,26 @@ class Cut:
     truncated: bool
 
 
-def cut(reader: LoopReader | Body, kind: str, sent: Format, wanted: Format, max_rows: int) -> Cut:
+def cut(reader: LoopReader | Body, kind: str, sent: Format, wanted: Format, max_rows: int | None) -> Cut:
     """The first ``max_rows`` rows (or triples) of the answer in ``wanted``.
 
     An answer within the limit that the endpoint wrote in ``wanted`` goes out as it came,
     unless it is an ASK answered as a table, which becomes the boolean it stands for.
+    ``max_rows`` ``None``: the answer is known to hold no more rows than the limit (its
+    :class:`RowBound`), and is rewritten whole, without the round trip that cutting a result
+    takes (two thirds of the time to rewrite a thousand rows of SPARQL XML as JSON).
     """
     if kind == "graph":
-        triples = list(
-            islice((quad.triple for quad in ox.parse(_file(reader), format=sent.rdf_format)), max_rows + 1)
-        )
-        truncated = len(triples) > max_rows
+        triples = (quad.triple for quad in ox.parse(_file(reader), format=sent.rdf_format))
+        output = io.BytesIO()
+        if max_rows is None:
+            ox.serialize(triples, output, wanted.rdf_format)
+            return Cut(kind, output.getvalue(), False)
+        first = list(islice(triples, max_rows + 1))
+        truncated = len(first) > max_rows
         if not truncated and sent == wanted:
             return Cut(kind, reader.whole(), False)
-        output = io.BytesIO()
-        ox.serialize(triples[:max_rows], output, wanted.rdf_format)
+        ox.serialize(first[:max_rows], output, wanted.rdf_format)
         return Cut(kind, output.getvalue(), truncated)
     parsed = ox.parse_query_results(_file(reader), format=cast(ox.QueryResultsFormat, sent.format))
     result = ask_answer(parsed) if kind == "ask" else parsed
@@ -199,7 +204,7 @@ def cut(reader: LoopReader | Body, kind: str, sent: Format, wanted: Format, max_
     truncated = False
     if isinstance(result, ox.QueryBoolean):
         kind = "ask"
-    elif isinstance(result, ox.QuerySolutions):
+    elif max_rows is not None:
         result, truncated = _first_solutions(result, max_rows)
     if not truncated and sent == wanted and result is parsed:
         return Cut(kind, reader.whole(), False)
