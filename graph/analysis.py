@@ -26,6 +26,7 @@ from stancegraph.graph.terms import as_date, local_id, resource
 
 SIGNS = {"supports": 1, "opposes": -1}
 MIXED = 0
+SAMPLED_SOURCES = 100  # centrality: past this many nodes, betweenness from this many (docs/analysis.md)
 
 
 class LineageError(StancegraphError):
@@ -114,6 +115,21 @@ class Broker:
     betweenness: float
     targets: tuple[Node, ...]
     positions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Centrality:
+    """The brokers, and how many nodes their betweenness counts the shortest paths from.
+
+    ``exact`` when every node of the actor–target graph was a source; otherwise
+    ``sources`` of the ``nodes`` were, drawn with ``seed``, and the scores are estimates.
+    """
+
+    brokers: tuple[Broker, ...]
+    nodes: int
+    sources: int
+    exact: bool
+    seed: int | None
 
 
 @dataclass(frozen=True)
@@ -381,27 +397,44 @@ def _coalition(
     )
 
 
-def centrality(graph: nx.MultiDiGraph) -> list[Broker]:
+def centrality(graph: nx.MultiDiGraph, *, sample: int = SAMPLED_SOURCES, seed: int = 0) -> Centrality:
     """Actors ranked by betweenness on the undirected actor–target graph, highest first.
 
     Betweenness is the share of shortest paths between other nodes that pass
     through an actor (normalised to 0–1): high for an actor whose stances connect
     actors who otherwise share no target, such as a mediator between camps.
+
+    Exact betweenness follows the shortest paths from every node, which grows with
+    nodes × edges (a million triples' graph did not finish in 20 minutes). So a graph
+    of more than ``sample`` nodes counts the paths from ``sample`` of them only, drawn
+    with a fixed ``seed`` (the same answer every time): an estimate, and the result
+    says so. docs/analysis.md gives the measurements behind the default.
     """
     table = stances(graph)
     bipartite = nx.Graph()
-    bipartite.add_edges_from(table)
-    scores = nx.betweenness_centrality(bipartite, normalized=True)
+    bipartite.add_edges_from(sorted(table))  # the sampled sources depend on the order of the nodes
+    nodes = bipartite.number_of_nodes()
+    sources = min(nodes, sample)
+    scores = nx.betweenness_centrality(
+        bipartite, k=None if sources == nodes else sources, normalized=True, seed=seed
+    )
+    grouped = _by_actor(table)
     brokers = [
         Broker(
             actor=node(graph, actor),
             betweenness=scores[actor],
             targets=_nodes(graph, bipartite.neighbors(actor)),
-            positions=tuple(sorted(p for (a, _), s in table.items() if a == actor for p in s.positions)),
+            positions=tuple(sorted(p for stance in grouped[actor].values() for p in stance.positions)),
         )
-        for actor in _actors_with_stances(table)
+        for actor in grouped
     ]
-    return sorted(brokers, key=lambda b: (-b.betweenness, b.actor.label))
+    return Centrality(
+        brokers=tuple(sorted(brokers, key=lambda b: (-b.betweenness, b.actor.label))),
+        nodes=nodes,
+        sources=sources,
+        exact=sources == nodes,
+        seed=None if sources == nodes else seed,
+    )
 
 
 def as_of(graph: nx.MultiDiGraph, day: dt.date, *, include_undated: bool = False) -> nx.MultiDiGraph:
