@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from stancegraph.graph.betweenness import betweenness, sampled_sources
 from stancegraph.graph.errors import NotFoundError, StancegraphError
 from stancegraph.graph.rows import iri, optional_text, text
 from stancegraph.graph.store import Row, Store, Term
@@ -26,7 +27,8 @@ from stancegraph.graph.terms import as_date, local_id, resource
 
 SIGNS = {"supports": 1, "opposes": -1}
 MIXED = 0
-SAMPLED_SOURCES = 100  # centrality: past this many nodes, betweenness from this many (docs/analysis.md)
+# centrality: sources × edges one answer may visit, about 5 s at 1M triples (docs/analysis.md says why)
+CENTRALITY_WORK = 100_000_000
 
 
 class LineageError(StancegraphError):
@@ -397,27 +399,25 @@ def _coalition(
     )
 
 
-def centrality(graph: nx.MultiDiGraph, *, sample: int = SAMPLED_SOURCES, seed: int = 0) -> Centrality:
+def centrality(graph: nx.MultiDiGraph, *, work: int = CENTRALITY_WORK, seed: int = 0) -> Centrality:
     """Actors ranked by betweenness on the undirected actor–target graph, highest first.
 
     Betweenness is the share of shortest paths between other nodes that pass
     through an actor (normalised to 0–1): high for an actor whose stances connect
     actors who otherwise share no target, such as a mediator between camps.
 
-    Exact betweenness follows the shortest paths from every node, which grows with
-    nodes × edges (a million triples' graph did not finish in 20 minutes). So a graph
-    of more than ``sample`` nodes counts the paths from ``sample`` of them only, drawn
-    with a fixed ``seed`` (the same answer every time): an estimate, and the result
-    says so. docs/analysis.md gives the measurements behind the default.
+    Exact betweenness follows the shortest paths from every node, so its cost grows
+    with nodes × edges. Up to ``work`` it is exact; past it, the paths are followed
+    from ``work`` / edges nodes only (at least 2), drawn with a fixed ``seed`` so the
+    same graph gets the same answer: an estimate, and the result says so. The time
+    stays about the same at any size; docs/analysis.md gives the measurements.
     """
     table = stances(graph)
     bipartite = nx.Graph()
     bipartite.add_edges_from(sorted(table))  # the sampled sources depend on the order of the nodes
-    nodes = bipartite.number_of_nodes()
-    sources = min(nodes, sample)
-    scores = nx.betweenness_centrality(
-        bipartite, k=None if sources == nodes else sources, normalized=True, seed=seed
-    )
+    nodes, edges = bipartite.number_of_nodes(), bipartite.number_of_edges()
+    sources = nodes if nodes * edges <= work else min(nodes, max(2, work // edges))
+    scores = betweenness(bipartite, None if sources == nodes else sampled_sources(bipartite, sources, seed))
     grouped = _by_actor(table)
     brokers = [
         Broker(

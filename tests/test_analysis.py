@@ -321,18 +321,18 @@ def test_the_mediator_between_separate_camps_is_most_central() -> None:
 
 
 def test_centrality_past_the_sample_size_is_a_reproducible_estimate_that_says_so() -> None:
-    """The mediator graph has 2 + every actor's node; a sample of 6 sources still finds m."""
+    """9 nodes and 8 edges: a budget of 48 source × edge visits samples 6 sources, and still finds m."""
     stances = [(actor, "supports", "a-plan", None) for actor in CAMP_A]
     stances += [(actor, "supports", "b-plan", None) for actor in CAMP_B]
     stances += [("m", "supports", "a-plan", None), ("m", "opposes", "b-plan", None)]
     graph = projection(stances)
     exact = analysis.centrality(graph)
-    sampled = analysis.centrality(graph, sample=6)
+    sampled = analysis.centrality(graph, work=48)
     assert (sampled.exact, sampled.sources, sampled.nodes, sampled.seed) == (False, 6, exact.nodes, 0)
-    assert sampled == analysis.centrality(graph, sample=6)  # the same sources, the same answer
+    assert sampled == analysis.centrality(graph, work=48)  # the same sources, the same answer
     assert sampled.brokers[0].actor.id == "m"
     assert sampled.brokers[0].positions == exact.brokers[0].positions
-    assert analysis.centrality(graph, sample=exact.nodes) == exact  # a sample of every node is exact
+    assert analysis.centrality(graph, work=exact.nodes * 8) == exact  # enough for every node: exact
 
 
 def test_as_of_reads_months_and_years_from_their_first_day() -> None:
