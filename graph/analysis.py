@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from stancegraph.graph.betweenness import betweenness, sampled_sources
 from stancegraph.graph.errors import NotFoundError, StancegraphError
 from stancegraph.graph.rows import iri, optional_text, text
 from stancegraph.graph.store import Row, Store, Term
@@ -26,6 +27,8 @@ from stancegraph.graph.terms import as_date, local_id, resource
 
 SIGNS = {"supports": 1, "opposes": -1}
 MIXED = 0
+# centrality: sources × edges one answer may visit, about 5 s at 1M triples (docs/analysis.md says why)
+CENTRALITY_WORK = 100_000_000
 
 
 class LineageError(StancegraphError):
@@ -114,6 +117,21 @@ class Broker:
     betweenness: float
     targets: tuple[Node, ...]
     positions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Centrality:
+    """The brokers, and how many nodes their betweenness counts the shortest paths from.
+
+    ``exact`` when every node of the actor–target graph was a source; otherwise
+    ``sources`` of the ``nodes`` were, drawn with ``seed``, and the scores are estimates.
+    """
+
+    brokers: tuple[Broker, ...]
+    nodes: int
+    sources: int
+    exact: bool
+    seed: int | None
 
 
 @dataclass(frozen=True)
@@ -381,27 +399,42 @@ def _coalition(
     )
 
 
-def centrality(graph: nx.MultiDiGraph) -> list[Broker]:
+def centrality(graph: nx.MultiDiGraph, *, work: int = CENTRALITY_WORK, seed: int = 0) -> Centrality:
     """Actors ranked by betweenness on the undirected actor–target graph, highest first.
 
     Betweenness is the share of shortest paths between other nodes that pass
     through an actor (normalised to 0–1): high for an actor whose stances connect
     actors who otherwise share no target, such as a mediator between camps.
+
+    Exact betweenness follows the shortest paths from every node, so its cost grows
+    with nodes × edges. Up to ``work`` it is exact; past it, the paths are followed
+    from ``work`` / edges nodes only (at least 2), drawn with a fixed ``seed`` so the
+    same graph gets the same answer: an estimate, and the result says so. The time
+    stays about the same at any size; docs/analysis.md gives the measurements.
     """
     table = stances(graph)
     bipartite = nx.Graph()
-    bipartite.add_edges_from(table)
-    scores = nx.betweenness_centrality(bipartite, normalized=True)
+    bipartite.add_edges_from(sorted(table))  # the sampled sources depend on the order of the nodes
+    nodes, edges = bipartite.number_of_nodes(), bipartite.number_of_edges()
+    sources = nodes if nodes * edges <= work else min(nodes, max(2, work // edges))
+    scores = betweenness(bipartite, None if sources == nodes else sampled_sources(bipartite, sources, seed))
+    grouped = _by_actor(table)
     brokers = [
         Broker(
             actor=node(graph, actor),
             betweenness=scores[actor],
             targets=_nodes(graph, bipartite.neighbors(actor)),
-            positions=tuple(sorted(p for (a, _), s in table.items() if a == actor for p in s.positions)),
+            positions=tuple(sorted(p for stance in grouped[actor].values() for p in stance.positions)),
         )
-        for actor in _actors_with_stances(table)
+        for actor in grouped
     ]
-    return sorted(brokers, key=lambda b: (-b.betweenness, b.actor.label))
+    return Centrality(
+        brokers=tuple(sorted(brokers, key=lambda b: (-b.betweenness, b.actor.label))),
+        nodes=nodes,
+        sources=sources,
+        exact=sources == nodes,
+        seed=None if sources == nodes else seed,
+    )
 
 
 def as_of(graph: nx.MultiDiGraph, day: dt.date, *, include_undated: bool = False) -> nx.MultiDiGraph:

@@ -171,7 +171,9 @@ def test_coalitions_on_the_bundled_data(bundled_graph: nx.MultiDiGraph) -> None:
 
 
 def test_centrality_finds_the_hub_and_the_only_link_to_putin(bundled_graph: nx.MultiDiGraph) -> None:
-    brokers = analysis.centrality(bundled_graph)
+    result = analysis.centrality(bundled_graph)
+    assert (result.exact, result.nodes, result.sources, result.seed) == (True, 11, 11, None)
+    brokers = result.brokers
     assert [b.actor.id for b in brokers] == ["us", "europe", "ukraine", "russia", "putin"]
     # 11 nodes (5 actors, 6 targets), so 45 pairs of other nodes. Europe is the only way to
     # Putin and the counter-proposal: 2 x 8 = 16 pairs. The US carries 18.8 pairs' worth (by hand).
@@ -312,10 +314,25 @@ def test_the_mediator_between_separate_camps_is_most_central() -> None:
     stances = [(actor, "supports", "a-plan", None) for actor in CAMP_A]
     stances += [(actor, "supports", "b-plan", None) for actor in CAMP_B]
     stances += [("m", "supports", "a-plan", None), ("m", "opposes", "b-plan", None)]
-    brokers = analysis.centrality(projection(stances))
+    brokers = analysis.centrality(projection(stances)).brokers
     assert brokers[0].actor.id == "m"
     assert brokers[0].betweenness > 0.5
     assert all(b.betweenness == 0.0 for b in brokers[1:])
+
+
+def test_centrality_past_the_sample_size_is_a_reproducible_estimate_that_says_so() -> None:
+    """9 nodes and 8 edges: a budget of 48 source × edge visits samples 6 sources, and still finds m."""
+    stances = [(actor, "supports", "a-plan", None) for actor in CAMP_A]
+    stances += [(actor, "supports", "b-plan", None) for actor in CAMP_B]
+    stances += [("m", "supports", "a-plan", None), ("m", "opposes", "b-plan", None)]
+    graph = projection(stances)
+    exact = analysis.centrality(graph)
+    sampled = analysis.centrality(graph, work=48)
+    assert (sampled.exact, sampled.sources, sampled.nodes, sampled.seed) == (False, 6, exact.nodes, 0)
+    assert sampled == analysis.centrality(graph, work=48)  # the same sources, the same answer
+    assert sampled.brokers[0].actor.id == "m"
+    assert sampled.brokers[0].positions == exact.brokers[0].positions
+    assert analysis.centrality(graph, work=exact.nodes * 8) == exact  # enough for every node: exact
 
 
 def test_as_of_reads_months_and_years_from_their_first_day() -> None:
@@ -373,7 +390,8 @@ def test_api_coalitions_contested_and_centrality(client: httpx.Client) -> None:
     contested = client.get("/api/contested").json()
     assert (contested[0]["target"]["id"], contested[0]["division"]) == ("european-counter-proposal", 0.5)
     centrality = client.get("/api/centrality").json()
-    assert centrality[0]["actor"]["id"] == "us"
+    assert centrality["brokers"][0]["actor"]["id"] == "us"
+    assert (centrality["exact"], centrality["nodes"], centrality["sources"]) == (True, 11, 11)
 
 
 def test_api_timeline(client: httpx.Client) -> None:

@@ -87,8 +87,12 @@ def contested(graph: ProjectionDep) -> list[analysis.TargetSides]:
 
 
 @router.get("/centrality", summary="Actors ranked by how much they connect the others")
-def centrality(graph: ProjectionDep) -> list[analysis.Broker]:
-    """Betweenness on the actor–target graph: high for an actor bridging otherwise separate camps."""
+def centrality(graph: ProjectionDep) -> analysis.Centrality:
+    """Betweenness on the actor–target graph: high for an actor bridging otherwise separate camps.
+
+    Exact on small graphs; on big ones estimated from a fixed-seed sample of source nodes
+    (``exact`` false, ``sources`` of ``nodes``), so a request ends in seconds at any size.
+    """
     return analysis.centrality(graph)
 
 

@@ -122,6 +122,9 @@ def contested(store: Store, output_format: str) -> None:
 def centrality(store: Store, output_format: str) -> None:
     """Which actors connect otherwise separate camps (betweenness on the actor–target graph).
 
+    Exact on small graphs; past a size, estimated from a fixed-seed sample of
+    source nodes (the line after the table says which).
+
     \b
     Example:
       stancegraph analyse centrality
@@ -134,7 +137,23 @@ def centrality(store: Store, output_format: str) -> None:
             "targets": len(item.targets),
         }
 
-    _print(analysis.centrality(stance_graph(store, STANCES_ONLY)), flatten, output_format)
+    result = analysis.centrality(stance_graph(store, STANCES_ONLY))
+    if output_format == "json":
+        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
+        return
+    _print(result.brokers, flatten, output_format)
+    if output_format == "table":
+        click.echo(_sources(result), err=True)
+
+
+def _sources(result: analysis.Centrality) -> str:
+    """What the scores count: every node's shortest paths, or a sample's (then they are estimates)."""
+    if result.exact:
+        return f"exact: shortest paths from all {result.nodes:,} nodes"
+    return (
+        f"estimated: shortest paths from {result.sources:,} of {result.nodes:,} nodes"
+        f" (sampled, seed {result.seed})"
+    )
 
 
 @analyse.command()
