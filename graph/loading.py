@@ -21,7 +21,7 @@ from stancegraph.graph.assignment import read_into_graphs
 from stancegraph.graph.derivation import derived_edges
 from stancegraph.graph.errors import StoreError
 from stancegraph.graph.sources import vocabulary_in_graph
-from stancegraph.graph.store import LocalStore, RemoteStore, Store, open_disk_store
+from stancegraph.graph.store import LocalStore, RemoteStore, Store, copy_in_bulk, open_disk_store
 from stancegraph.graph.validation import require_valid, require_valid_change
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -94,14 +94,16 @@ def load_files(
     before = store.count()
     if before == 0:
         scratch.extend(vocabulary_in_graph())
+    engine = store.engine()
     if validate:
         # the change is checked node by node in Python, the whole store by Oxigraph: per quad, the
         # first costs about five times more, so past a fifth of the store the whole store is cheaper
         if len(scratch) * WHOLE_STORE_SHARE >= before:
-            _require_valid_together(store.engine(), scratch)
+            _require_valid_together(engine, scratch)
         else:
-            require_valid_change(store.engine(), list(scratch), ())
-    new = _new_triples(store.engine(), scratch)
+            require_valid_change(engine, list(scratch), ())
+    new = _new_triples(engine, scratch)
+    del engine  # a served store's view of itself: let go before the write
     store.add_store(scratch)
     return LoadReport(files=list(paths), quads_before=before, quads_after=before + new)
 
@@ -122,18 +124,10 @@ def _new_triples(engine: ox.Store, scratch: ox.Store) -> int:
 
 
 def _require_valid_together(engine: ox.Store, scratch: ox.Store) -> None:
-    """Validate the store and the files together, in an in-memory copy filled in Rust.
-
-    Copied as N-Quads through a temporary file, never as Python objects: a list of a
-    million quads took seconds to build and a gigabyte to hold.
-    """
+    """Validate the store and the files together, in an in-memory copy filled in Rust."""
     combined = ox.Store()
-    with tempfile.TemporaryDirectory(prefix="stancegraph-validate-") as folder:
-        dump = Path(folder) / "quads.nq"
-        for source in (engine, scratch):
-            source.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
-            # lenient: Oxigraph wrote this file itself, so its IRIs need no second check
-            combined.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS, lenient=True)
+    for source in (engine, scratch):
+        copy_in_bulk(source, combined, prefix="stancegraph-validate-")
     require_valid(combined)
 
 
