@@ -131,10 +131,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.store is not None and self.endpoint:
             raise SettingsError("give a store directory or an endpoint URL, not both")
-        if self.endpoint:
-            EndpointAddress.of(
-                self.endpoint
-            )  # a URL no request could go to stops the start, not every request
+        if self.endpoint:  # a URL no request could go to stops the start, not every request
+            EndpointAddress.of(self.endpoint)
         if self.graphs and not self.endpoint:
             raise SettingsError("graphs name where the data is on an endpoint: give the endpoint URL too")
         try:

@@ -1,9 +1,9 @@
 """What a producer says while it answers a job, and what a worker process is told.
 
 A producer (a worker process, through its pipe, as :func:`to_wire` writes
-them, in lists: a short answer crosses as one; a thread, through a :class:`~.threads.ThreadExecutor`'s queue, as they
-are) answers a job with :class:`Start`,
-then :class:`Chunk` after :class:`Chunk`, then :class:`End`; or with a
+them, in lists: a short answer crosses as one; a thread, through a
+:class:`~.threads.ThreadExecutor`'s queue, as they are) answers a job with
+:class:`Start`, then :class:`Chunk` after :class:`Chunk`, then :class:`End`; or with a
 :class:`Failure` in place of any of them. :func:`~.answer.read_answer` reads
 them, whichever producer wrote them.
 """

@@ -6,9 +6,9 @@ only those for the query's form (:mod:`graph.query_shape` tells it; a mixed
 and ASK, whatever the client asked for (Virtuoso 7.2's JSON is the 2007 Note's,
 with ``"typed-literal"`` terms that SPARQL 1.1 JSON does not have, so it could
 not go out as it came; its TSV quotes variable names); N-Triples, then RDF/XML,
-for graphs (its Turtle writes decimals as integers). An answer the endpoint wrote in the client's format
-goes out byte for byte; any other is parsed and written in the client's format
-(``transcoding``).
+for graphs (its Turtle writes decimals as integers). An answer the endpoint
+wrote in the client's format goes out byte for byte; any other is parsed and
+written in the client's format (``transcoding``).
 
 With a row limit, the answer is read one row past the limit and no further,
 then cut and marked as a local answer would be: the endpoint's own limits are
@@ -18,9 +18,8 @@ row marks, ``transcoding.RowBound``) goes out as it came, unparsed; one in
 another format that the count shows within the limit is rewritten whole, with
 nothing to cut (cutting costs a round trip through SPARQL TSV, which took two
 thirds of the time); a short one to rewrite is rewritten on the event loop,
-without a thread. With the data in named
-graphs (``Settings.graphs``), a query that names no dataset of its own sees
-only those graphs.
+without a thread. With the data in named graphs (``Settings.graphs``), a query
+that names no dataset of its own sees only those graphs.
 
 Whatever the endpoint does wrong is a problem document naming it: down 502,
 slow 504, a query it refuses 400 in its own words, an error status, an
@@ -79,9 +78,8 @@ class ProxyExecutor(Executor):
     def __init__(self, endpoint: str, *, timeout: float, graphs: Sequence[str] = ()) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
-        self._dataset = urlencode(
-            dataset_parameters(graphs), doseq=True
-        )  # encoded once, sent with most queries
+        # encoded once, sent with most queries
+        self._dataset = urlencode(dataset_parameters(graphs), doseq=True)
         self._client = EndpointClient(endpoint, timeout=timeout)
         self._threads = ThreadPoolExecutor(max_workers=CONVERTING, thread_name_prefix="relay")
 
