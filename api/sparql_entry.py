@@ -10,10 +10,15 @@ aside (the app called in-process, with an executor that answers at once).
 
 * a ``GET``, ``HEAD`` or ``POST`` with no ``Origin``, with the answer cache
   off, a body (if any) of a declared length within the limit, and an answer
-  that is whole and shorter than compression's threshold: no layer has work
-  to do on it but CORS, which adds ``Origin`` to ``Vary``. The answer goes out
-  as two ASGI messages with exactly the headers the layers would have given it
-  (``tests/test_sparql_entry.py`` compares the two paths);
+  that is whole and either shorter than compression's threshold or for a
+  client that takes none of the encodings compression offers: no layer has
+  work to do on it but CORS, which adds ``Origin`` to ``Vary``, and
+  compression, which adds ``Accept-Encoding`` to a long answer's ``Vary``
+  when its type is one it compresses. The answer goes out as two ASGI
+  messages with exactly the headers the layers would have given it
+  (``tests/test_sparql_entry.py`` compares the two paths). Compression's own
+  rules decide (its parser of ``Accept-Encoding``, its list of types), so
+  that the two paths cannot part when they change;
 * any other ``GET``, ``HEAD`` or ``POST`` to ``/sparql`` passes our middlewares,
   which do what they do everywhere (a long answer computed in front of them
   is handed to them to send), but not FastAPI's layers or the router;
@@ -43,6 +48,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette_compress import CompressMiddleware
+from starlette_compress._utils import classify_start_message, parse_accept_encoding
 
 from stancegraph.api.head import HeadAsGetMiddleware
 from stancegraph.api.limits import BodyLimitMiddleware
@@ -105,12 +111,17 @@ class SparqlEntry:
         return length is not None and (not length or (length.isdigit() and int(length) <= self.raw.max_body))
 
     async def _direct(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer in front of the middlewares; a short whole answer goes out as is, any other through them."""
+        """Answer in front of the middlewares; a whole answer they would not change but for ``Vary`` goes out
+        as is, any other through them."""
         method, limits = scope["method"], self.raw
         assert limits is not None  # as _nothing_for_the_layers found
         response = await self._respond({**scope, "method": "GET"} if method == "HEAD" else scope, receive)
-        if _whole(response) and len(response.body) < limits.compressed_from:
-            headers = _with_vary_origin(response.raw_headers)
+        long = _whole(response) and len(response.body) >= limits.compressed_from
+        if _whole(response) and not (long and limits.compresses_for(scope)):
+            # CORS adds Origin to every answer's Vary; compression, Accept-Encoding to a long one's it could
+            # have compressed
+            added = [b"Accept-Encoding", b"Origin"] if long and _compressible(response) else [b"Origin"]
+            headers = _with_vary(response.raw_headers, added)
             await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
             await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
             return
@@ -147,6 +158,12 @@ class _RawLimits:
 
     compressed_from: int  # compression's minimum size: shorter answers go out as they are
     max_body: int  # the body limit
+    encodings: frozenset[str]  # the ones compression is set to use
+
+    def compresses_for(self, scope: Scope) -> bool:
+        """Whether compression would encode a long answer to this request (it takes one of ours)."""
+        accepted = [value.decode("latin-1") for name, value in scope["headers"] if name == b"accept-encoding"]
+        return bool(accepted) and not parse_accept_encoding(",".join(accepted)).isdisjoint(self.encodings)
 
 
 def _raw_limits(middleware: list[Middleware]) -> _RawLimits | None:
@@ -155,10 +172,17 @@ def _raw_limits(middleware: list[Middleware]) -> _RawLimits | None:
     if len(classes) != len(_KNOWN) or set(classes) != _KNOWN:
         return None
     options: dict[object, dict[str, Any]] = {m.cls: dict(m.kwargs) for m in middleware}
+    compress = options[CompressMiddleware]
     return _RawLimits(
-        compressed_from=int(options[CompressMiddleware]["minimum_size"]),
+        compressed_from=int(compress["minimum_size"]),
         max_body=int(options[BodyLimitMiddleware]["max_bytes"]),
+        # as CompressMiddleware's defaults have them
+        encodings=frozenset(code for code, switch in _SWITCHES.items() if compress.get(switch, True)),
     )
+
+
+#: The keyword of CompressMiddleware that turns each encoding on or off.
+_SWITCHES = {"zstd": "zstd", "br": "brotli", "gzip": "gzip"}
 
 
 def _around(app: ASGIApp, middleware: list[Middleware]) -> ASGIApp:
@@ -173,12 +197,17 @@ def _whole(response: Response) -> bool:
     return type(response).__call__ is Response.__call__ and response.background is None
 
 
-def _with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """The headers with ``Origin`` added to ``Vary``, as CORS adds it to every answer to a request without one."""
+def _compressible(response: Response) -> bool:
+    """Whether compression takes the response's status and type (it adds to ``Vary`` when it does)."""
+    return classify_start_message({"status": response.status_code, "headers": response.raw_headers}) != "skip"
+
+
+def _with_vary(headers: list[tuple[bytes, bytes]], added: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """The headers with ``added`` joined to ``Vary`` (one field, where the first was), as the layers join them."""
     values = [value for name, value in headers if name == b"vary"]
     if not values:
-        return [*headers, (b"vary", b"Origin")]
-    merged = b", ".join([*values, b"Origin"])
+        return [*headers, (b"vary", b", ".join(added))]
+    merged = b", ".join([*values, *added])
     first = next(i for i, (name, _) in enumerate(headers) if name == b"vary")
     return [
         (name, merged) if i == first else (name, value)
