@@ -19,8 +19,17 @@ KINDS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "gr
 UPDATES = {"INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
 
 
-def _first_word(query: str) -> str | None:
-    """The first keyword after the prologue (``BASE`` and ``PREFIX`` declarations), upper-cased."""
+def first_keyword(query: str) -> str | None:
+    """The first keyword after the prologue (``BASE`` and ``PREFIX`` declarations), upper-cased.
+
+    A query form's (:data:`KINDS`), or an update operation's (:data:`UPDATES`: some engines run an
+    update sent as a query), or something else, which the engine will refuse.
+
+    >>> first_keyword("PREFIX ex: <http://e/> insert data { ex:a ex:b ex:c }")
+    'INSERT'
+    >>> first_keyword("# ASK\\nSELECT * {}"), first_keyword("SELEC *"), first_keyword("{}")
+    ('SELECT', 'SELEC', None)
+    """
     for token in tokens(query):
         if token.is_keyword("PREFIX", "BASE") or token.kind == "iri" or token.text.endswith(":"):
             continue
@@ -36,16 +45,7 @@ def result_kind(query: str) -> str | None:
     >>> result_kind("# ASK {}\\nSELECT * {}"), result_kind("SELEC *")
     ('select', None)
     """
-    return KINDS.get(_first_word(query) or "")
-
-
-def is_update(query: str) -> bool:
-    """Whether the text is a SPARQL update (some engines run one sent as a query).
-
-    >>> is_update("PREFIX ex: <http://e/> insert data { ex:a ex:b ex:c }"), is_update("SELECT * {}")
-    (True, False)
-    """
-    return _first_word(query) in UPDATES
+    return KINDS.get(first_keyword(query) or "")
 
 
 def names_dataset(query: str) -> bool:

@@ -14,8 +14,9 @@ chunked and length-delimited bodies and bodies ended by closing, a read
 paused while the relay has not taken what came
 (a slow client slows the endpoint instead of filling memory), one retry of a
 request whose kept-alive connection the endpoint had closed while it was idle
-(every request the relay sends is a query, safe to repeat), every read
-acknowledged at once (a delayed ACK held Virtuoso's longer bodies 40 ms:
+(every request the relay sends is a query, safe to repeat), every read that
+leaves the answer unfinished acknowledged at once (a delayed ACK held
+Virtuoso's longer bodies 40 ms:
 ``graph.endpoint_address.acknowledge_at_once``). The deadline
 applies to connecting and to every wait for the endpoint's next bytes, as
 httpx's did. What it does not: proxies, redirects (an error status, as before),
@@ -69,14 +70,17 @@ class _Connection(asyncio.Protocol):
         self._socket = transport.get_extra_info("socket")
 
     def data_received(self, data: bytes) -> None:
-        """Parse what came, and acknowledge it at once (the endpoint may be waiting for the ACK)."""
+        """Parse what came; unless the answer is whole, acknowledge it at once (the endpoint may be waiting
+        for the ACK to send the rest). A whole one needs no ACK soon: a system call saved (~2% of the
+        relay's CPU on a small answer)."""
         self.heard = True
-        acknowledge_at_once(self._socket)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as error:
             self._broken(EndpointUnreachable(f"the endpoint's answer is not HTTP/1.1 ({error})"))
             return
+        if not self.complete:
+            acknowledge_at_once(self._socket)
         if self._buffered > READ_AHEAD and not self._paused and self._transport is not None:
             self._transport.pause_reading()
             self._paused = True
