@@ -17,8 +17,16 @@ cache (``STANCEGRAPH_ENDPOINT_CACHE_SECONDS``; by default there is no cache in
 front of an endpoint, since the data can change without a write through it):
 the speedup of a cached repeat over Virtuoso answering it. Beside the medians, the CPU time each side spent per request
 (Virtuoso answering, stancegraph relaying): on a shared machine the wall
-times move with its load, the CPU times much less. Prints a Markdown table;
-the numbers go to docs, not into comments.
+times move with its load, the CPU times much less.
+
+A third side takes the same turns: the bare relay (``benchmarks.bare_relay``:
+our server and endpoint client with nothing between them), and with the cache,
+the bare cache. They are the floor: what a relay, or a cached answer, costs on
+this server and machine before stancegraph does anything. Between requests
+every process here sleeps while the others work, and a request that finds its
+server's caches gone costs that server about twice the CPU it costs when
+requests come back to back; that, and not the code, puts the floor where it
+is. Prints Markdown tables; the numbers go to docs, not into comments.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from tests.servers import free_port, stop, virtuoso_server, wait_until_up
 
 GRAPH = "https://w3id.org/stancegraph/graph/synthetic"
 QUERIES = Path(__file__).resolve().parent / "queries"
+ROOT = Path(__file__).resolve().parents[1]
 #: The formats each kind of query is asked in: the first passes through, the second is rewritten.
 FORMATS = {
     "select": {"XML": "application/sparql-results+xml", "JSON": "application/sparql-results+json"},
@@ -173,11 +182,13 @@ def main() -> None:
             with (
                 relay_service(virtuoso.url) as relay,
                 relay_service(virtuoso.url, cache_seconds=3600) as cached,
+                bare_relay(virtuoso.url) as bare,
+                bare_relay(virtuoso.url, cache=True) as bare_cache,
             ):
                 direct = Side(virtuoso.url, virtuoso.pid)
-                print(measure(direct, relay, options.rounds))
+                print(measure(direct, relay, bare, options.rounds))
                 print()
-                print(measure_repeats(direct, cached, options.rounds))
+                print(measure_repeats(direct, cached, bare_cache, options.rounds))
 
 
 @contextlib.contextmanager
@@ -195,81 +206,107 @@ def relay_service(endpoint: str, *, cache_seconds: float = 0) -> Iterator[Side]:
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/sparql?query=ASK%7B%7D", seconds=60)
-        yield Side(url, service.pid)
+        yield Side(url, service.pid, path="/sparql", names_graph=False)
     finally:
         stop(service)
 
 
+@contextlib.contextmanager
+def bare_relay(endpoint: str, *, cache: bool = False) -> Iterator[Side]:
+    """``benchmarks.bare_relay`` under uvicorn in a process of its own (remembering answers if ``cache``)."""
+    port = free_port()
+    environment = {**os.environ, "BARE_RELAY_ENDPOINT": endpoint, "BARE_RELAY_CACHE": "1" if cache else "0"}
+    command = ["uvicorn", "benchmarks.bare_relay:app", "--port", str(port), "--no-access-log"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", *command, "--log-level", "warning", "--lifespan", "off"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, seconds=60)
+        yield Side(url, server.pid)
+    finally:
+        stop(server)
+
+
 @dataclass(frozen=True)
 class Side:
-    """Where one side's requests go, and the process whose CPU time they are charged."""
+    """Where one side's queries go (``url`` and ``path``), and the process whose CPU time they are charged.
+
+    ``names_graph``: its queries name the graph that holds the data, as Virtuoso's (and so the bare
+    relay's) must; stancegraph's name it themselves (``--graph``).
+    """
 
     url: str
     pid: int
+    path: str = ""
+    names_graph: bool = True
 
 
-def interleaved(client: Client, direct: Side, relay: Side, query: str, accept: str, rounds: int) -> Pair:
-    """One query in one format, to Virtuoso and through stancegraph by turns: a table row's numbers.
+def interleaved(client: Client, sides: list[Side], query: str, accept: str, rounds: int) -> list[Timed]:
+    """One query in one format to each side by turns: each side's median and CPU time per request.
 
-    Besides the medians, each side's CPU time per request: Virtuoso's for its
-    answer, stancegraph's own for relaying it. On a machine shared with other
-    work the wall times move with its load; the CPU times much less.
+    Each round sends it once to every side, starting with the next side each
+    round, so whatever else the machine does touches all alike. Besides the
+    medians, each side's CPU time per request: Virtuoso's for its answer, a
+    relay's own for relaying it. On a machine shared with other work the wall
+    times move with its load; the CPU times much less.
     """
 
-    def to_virtuoso() -> Reply:
-        return client.post(direct.url, {"query": query, "default-graph-uri": GRAPH}, accept=accept)
+    def sender(side: Side) -> Callable[[], Reply]:
+        form = {"query": query, **({"default-graph-uri": GRAPH} if side.names_graph else {})}
+        return partial(client.post, f"{side.url}{side.path}", form, accept=accept)
 
-    def to_stancegraph() -> Reply:
-        return client.post(f"{relay.url}/sparql", {"query": query}, accept=accept)
-
-    sides: tuple[list[float], list[float]] = ([], [])
-    cpu = [0.0, 0.0]
-    timed(to_virtuoso), timed(to_stancegraph)  # warm both
+    senders = [sender(side) for side in sides]
+    times: list[list[float]] = [[] for _ in sides]
+    cpu = [0.0 for _ in sides]
+    for send in senders:  # warm each
+        timed(send)
     for round_ in range(rounds):
-        pair = (to_virtuoso, to_stancegraph) if round_ % 2 == 0 else (to_stancegraph, to_virtuoso)
-        for send in pair:
-            side = int(send is to_stancegraph)
-            pid = (direct, relay)[side].pid
-            before = running_seconds(pid)
-            sides[side].append(timed(send))
-            cpu[side] += running_seconds(pid) - before
-    return Pair(statistics.median(sides[0]), statistics.median(sides[1]), cpu[0] / rounds, cpu[1] / rounds)
+        for turn in range(len(sides)):
+            index = (round_ + turn) % len(sides)
+            before = running_seconds(sides[index].pid)
+            times[index].append(timed(senders[index]))
+            cpu[index] += running_seconds(sides[index].pid) - before
+    return [Timed(statistics.median(each), spent / rounds) for each, spent in zip(times, cpu, strict=True)]
 
 
 @dataclass(frozen=True)
-class Pair:
-    """One query's medians (seconds) to Virtuoso and through stancegraph, and each side's CPU per request."""
+class Timed:
+    """One side's median (seconds) for a query, and its CPU time per request."""
 
-    direct: float
-    relayed: float
-    direct_cpu: float
-    relay_cpu: float
+    median: float
+    cpu: float
 
-    def row(self) -> str:
-        """The relay table's cells."""
-        plain, relayed = self.direct * 1000, self.relayed * 1000
-        return (
-            f"{plain:.1f} | {relayed:.1f} | {relayed / plain:.2f} | {relayed - plain:+.1f}"
-            f" | {self.direct_cpu * 1000:.2f} | {self.relay_cpu * 1000:.2f}"
-        )
+    @property
+    def ms(self) -> float:
+        return self.median * 1000
 
 
-def measure(direct: Side, relay: Side, rounds: int) -> str:
-    """The Markdown table: each query's median direct and relayed, and the JSON API's routes."""
+def measure(direct: Side, relay: Side, bare: Side, rounds: int) -> str:
+    """The Markdown table: each query's median direct, relayed and barely relayed, and the JSON API's routes."""
     lines = [
-        "| request | format | Virtuoso ms | through stancegraph ms | ratio | + ms"
-        " | Virtuoso CPU ms | relay CPU ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| request | format | Virtuoso ms | through stancegraph ms | ratio | + ms | bare relay + ms"
+        " | Virtuoso CPU ms | relay CPU ms | bare relay CPU ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     with Client(timeout=120) as client:
         for path in sorted(QUERIES.glob("*.rq")):
             query = path.read_text(encoding="utf-8")
             for name, accept in FORMATS["graph" if result_kind(query) == "graph" else "select"].items():
                 try:
-                    row = interleaved(client, direct, relay, query, accept, rounds).row()
+                    plain, relayed, floor = interleaved(client, [direct, relay, bare], query, accept, rounds)
                 except Refused as refusal:
-                    row = f"refused: {refusal} | | | | | "
-                lines.append(f"| {path.stem} | {name} | {row} |")
+                    lines.append(f"| {path.stem} | {name} | refused: {refusal} | | | | | | | |")
+                    continue
+                lines.append(
+                    f"| {path.stem} | {name} | {plain.ms:.1f} | {relayed.ms:.1f} | {relayed.ms / plain.ms:.2f}"
+                    f" | {relayed.ms - plain.ms:+.1f} | {floor.ms - plain.ms:+.1f} | {plain.cpu * 1000:.2f}"
+                    f" | {relayed.cpu * 1000:.2f} | {floor.cpu * 1000:.2f} |"
+                )
         for route in ROUTES:  # a route sends several queries: a few rounds are enough
             url = f"{relay.url}{route}"
             try:
@@ -277,28 +314,28 @@ def measure(direct: Side, relay: Side, rounds: int) -> str:
                 took = ms([timed(partial(client.get, url)) for _ in range(max(3, rounds // 4))])
             except Refused as refusal:
                 took = f"failed: {refusal}"
-            lines.append(f"| {route} | JSON API | | {took} | | | | |")
+            lines.append(f"| {route} | JSON API | | {took} | | | | | | |")
     return "\n".join(lines)
 
 
-def measure_repeats(direct: Side, cached: Side, rounds: int) -> str:
-    """Each query (SPARQL XML) repeated: Virtuoso answering it against the cached service, by turns."""
+def measure_repeats(direct: Side, cached: Side, bare_cache: Side, rounds: int) -> str:
+    """Each query (SPARQL XML) repeated: Virtuoso answering it, the cached service and the bare cache, by turns."""
     lines = [
-        "| repeated request | Virtuoso ms | stancegraph, cached, ms | speedup |",
-        "|---|---:|---:|---:|",
+        "| repeated request | Virtuoso ms | stancegraph, cached, ms | speedup | bare cache ms | its speedup |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     with Client(timeout=120) as client:
         for path in sorted(QUERIES.glob("*.rq")):
             query = path.read_text(encoding="utf-8")
             accept = next(iter(FORMATS["graph" if result_kind(query) == "graph" else "select"].values()))
             try:
-                pair = interleaved(client, direct, cached, query, accept, rounds)
+                plain, ours, floor = interleaved(client, [direct, cached, bare_cache], query, accept, rounds)
             except Refused as refusal:
-                lines.append(f"| {path.stem} | refused: {refusal} | | |")
+                lines.append(f"| {path.stem} | refused: {refusal} | | | | |")
                 continue
-            speedup = pair.direct / pair.relayed
             lines.append(
-                f"| {path.stem} | {pair.direct * 1000:.1f} | {pair.relayed * 1000:.2f} | {speedup:.0f}x |"
+                f"| {path.stem} | {plain.ms:.1f} | {ours.ms:.2f} | {plain.ms / ours.ms:.0f}x"
+                f" | {floor.ms:.2f} | {plain.ms / floor.ms:.0f}x |"
             )
     return "\n".join(lines)
 
