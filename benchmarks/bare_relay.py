@@ -10,10 +10,16 @@ type and bytes: no protocol, no checks, no row limit, no log. With
 and answers a repeat from memory: the least an answer cache can do. What it
 adds to the endpoint's time is what any relay on this server, client and
 machine pays; what stancegraph adds beyond it is its own.
+
+With ``BARE_RELAY_RECORD=FILE`` it also appends each request's ``Accept`` and
+body to ``FILE`` (a JSON line each): put in front of the endpoint of a
+``stancegraph serve --endpoint``, it shows which queries a JSON API route
+sends, for the benchmark to send them to the endpoint itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 from starlette.types import Receive, Scope, Send
@@ -35,6 +41,11 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         body += message.get("body", b"")
         more = message.get("more_body", False)
     accept = next((value for name, value in scope["headers"] if name == b"accept"), b"*/*")
+    if record := os.environ.get("BARE_RELAY_RECORD"):
+        with open(record, "a", encoding="utf-8") as recording:
+            print(
+                json.dumps({"accept": accept.decode("latin-1"), "body": body.decode("utf-8")}), file=recording
+            )
     answer = _kept.get((body, accept)) or await _relayed(body, accept)
     status, media_type, content = answer
     headers = [(b"content-type", media_type), (b"content-length", str(len(content)).encode())]

@@ -10,8 +10,9 @@ query (``benchmarks/queries``) goes to Virtuoso directly and through
 stancegraph's ``/sparql``, the two taking turns request by request so that
 whatever else the machine does touches both alike: in SPARQL XML or
 N-Triples (the endpoint's bytes pass through, once the row limit is checked)
-and in JSON or Turtle (parsed and rewritten). The JSON
-API's routes are timed through stancegraph alone (each sends several queries).
+and in JSON or Turtle (parsed and rewritten). Each JSON API route goes
+through stancegraph by turns with the queries it sends (written down by a
+recording bare relay, below), sent straight to Virtuoso one after another.
 Then each query repeated, against a second service that may answer from its
 cache (``STANCEGRAPH_ENDPOINT_CACHE_SECONDS``; by default there is no cache in
 front of an endpoint, since the data can change without a write through it):
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import json
 import os
 import statistics
 import subprocess
@@ -100,8 +102,12 @@ class Client:
         self._connections: dict[str, http.client.HTTPConnection] = {}
 
     def post(self, url: str, form: dict[str, str], *, accept: str) -> Reply:
+        return self.send(url, urlencode(form).encode(), accept=accept)
+
+    def send(self, url: str, form: bytes, *, accept: str) -> Reply:
+        """POST a form already encoded."""
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        return self._send("POST", url, urlencode(form).encode(), headers)
+        return self._send("POST", url, form, headers)
 
     def get(self, url: str) -> Reply:
         return self._send("GET", url, None, {})
@@ -179,14 +185,19 @@ def main() -> None:
             started = time.perf_counter()
             virtuoso.load(data, GRAPH)
             print(f"loaded into Virtuoso in {time.perf_counter() - started:.0f} s", flush=True)
+            recording = workdir / "recording.jsonl"
             with (
                 relay_service(virtuoso.url) as relay,
                 relay_service(virtuoso.url, cache_seconds=3600) as cached,
                 bare_relay(virtuoso.url) as bare,
                 bare_relay(virtuoso.url, cache=True) as bare_cache,
+                bare_relay(virtuoso.url, record=recording) as recording_relay,
+                relay_service(recording_relay.url) as recorder,
             ):
                 direct = Side(virtuoso.url, virtuoso.pid)
                 print(measure(direct, relay, bare, options.rounds))
+                print()
+                print(measure_routes(direct, relay, recorder, recording, options.rounds))
                 print()
                 print(measure_repeats(direct, cached, bare_cache, options.rounds))
 
@@ -212,10 +223,13 @@ def relay_service(endpoint: str, *, cache_seconds: float = 0) -> Iterator[Side]:
 
 
 @contextlib.contextmanager
-def bare_relay(endpoint: str, *, cache: bool = False) -> Iterator[Side]:
-    """``benchmarks.bare_relay`` under uvicorn in a process of its own (remembering answers if ``cache``)."""
+def bare_relay(endpoint: str, *, cache: bool = False, record: Path | None = None) -> Iterator[Side]:
+    """``benchmarks.bare_relay`` under uvicorn in a process of its own (remembering answers if ``cache``,
+    writing down the requests to ``record`` if given)."""
     port = free_port()
     environment = {**os.environ, "BARE_RELAY_ENDPOINT": endpoint, "BARE_RELAY_CACHE": "1" if cache else "0"}
+    if record is not None:
+        environment["BARE_RELAY_RECORD"] = str(record)
     command = ["uvicorn", "benchmarks.bare_relay:app", "--port", str(port), "--no-access-log"]
     server = subprocess.Popen(
         [sys.executable, "-m", *command, "--log-level", "warning", "--lifespan", "off"],
@@ -246,21 +260,25 @@ class Side:
     names_graph: bool = True
 
 
-def interleaved(client: Client, sides: list[Side], query: str, accept: str, rounds: int) -> list[Timed]:
-    """One query in one format to each side by turns: each side's median and CPU time per request.
-
-    Each round sends it once to every side, starting with the next side each
-    round, so whatever else the machine does touches all alike. Besides the
-    medians, each side's CPU time per request: Virtuoso's for its answer, a
-    relay's own for relaying it. On a machine shared with other work the wall
-    times move with its load; the CPU times much less.
-    """
+def query_senders(client: Client, sides: list[Side], query: str, accept: str) -> list[Callable[[], Reply]]:
+    """A request sending ``query`` to each side, asking for ``accept``."""
 
     def sender(side: Side) -> Callable[[], Reply]:
         form = {"query": query, **({"default-graph-uri": GRAPH} if side.names_graph else {})}
         return partial(client.post, f"{side.url}{side.path}", form, accept=accept)
 
-    senders = [sender(side) for side in sides]
+    return [sender(side) for side in sides]
+
+
+def by_turns(sides: list[Side], senders: list[Callable[[], Reply]], rounds: int) -> list[Timed]:
+    """Each side's request by turns: each side's median and CPU time per request.
+
+    Each round sends once to every side, starting with the next side each
+    round, so whatever else the machine does touches all alike. Besides the
+    medians, each side's CPU time per request: Virtuoso's for its answer, a
+    relay's own for relaying it. On a machine shared with other work the wall
+    times move with its load; the CPU times much less.
+    """
     times: list[list[float]] = [[] for _ in sides]
     cpu = [0.0 for _ in sides]
     for send in senders:  # warm each
@@ -287,18 +305,21 @@ class Timed:
 
 
 def measure(direct: Side, relay: Side, bare: Side, rounds: int) -> str:
-    """The Markdown table: each query's median direct, relayed and barely relayed, and the JSON API's routes."""
+    """The Markdown table: each query's median direct, relayed and barely relayed."""
     lines = [
         "| request | format | Virtuoso ms | through stancegraph ms | ratio | + ms | bare relay + ms"
         " | Virtuoso CPU ms | relay CPU ms | bare relay CPU ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    sides = [direct, relay, bare]
     with Client(timeout=120) as client:
         for path in sorted(QUERIES.glob("*.rq")):
             query = path.read_text(encoding="utf-8")
             for name, accept in FORMATS["graph" if result_kind(query) == "graph" else "select"].items():
                 try:
-                    plain, relayed, floor = interleaved(client, [direct, relay, bare], query, accept, rounds)
+                    plain, relayed, floor = by_turns(
+                        sides, query_senders(client, sides, query, accept), rounds
+                    )
                 except Refused as refusal:
                     lines.append(f"| {path.stem} | {name} | refused: {refusal} | | | | | | | |")
                     continue
@@ -307,14 +328,48 @@ def measure(direct: Side, relay: Side, bare: Side, rounds: int) -> str:
                     f" | {relayed.ms - plain.ms:+.1f} | {floor.ms - plain.ms:+.1f} | {plain.cpu * 1000:.2f}"
                     f" | {relayed.cpu * 1000:.2f} | {floor.cpu * 1000:.2f} |"
                 )
-        for route in ROUTES:  # a route sends several queries: a few rounds are enough
-            url = f"{relay.url}{route}"
+    return "\n".join(lines)
+
+
+def measure_routes(direct: Side, relay: Side, recorder: Side, recording: Path, rounds: int) -> str:
+    """The Markdown table: each JSON API route through stancegraph against the queries it sends, sent
+    straight to Virtuoso one after another (as the route sends them), by turns.
+
+    ``recorder`` is a second service whose endpoint is a recording bare relay: one request to it
+    writes down, in ``recording``, which queries the route sends.
+    """
+    lines = [
+        "| route | queries | Virtuoso ms (the same queries) | through stancegraph ms | ratio | + ms"
+        " | Virtuoso CPU ms | relay CPU ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    with Client(timeout=600) as client:
+        for route in ROUTES:
+            recording.write_text("")
             try:
-                timed(partial(client.get, url))
-                took = ms([timed(partial(client.get, url)) for _ in range(max(3, rounds // 4))])
+                timed(partial(client.get, f"{recorder.url}{route}"))
             except Refused as refusal:
-                took = f"failed: {refusal}"
-            lines.append(f"| {route} | JSON API | | {took} | | | | | | |")
+                lines.append(f"| {route} | failed: {refusal} | | | | | | |")
+                continue
+            sent = [json.loads(line) for line in recording.read_text(encoding="utf-8").splitlines()]
+
+            def the_same_queries(sent: list[dict[str, str]] = sent) -> Reply:
+                for request in sent:
+                    reply = client.send(direct.url, request["body"].encode(), accept=request["accept"])
+                    if reply.status != 200:
+                        return reply
+                return reply
+
+            # a route sends several queries: a few rounds are enough
+            plain, through = by_turns(
+                [direct, relay],
+                [the_same_queries, partial(client.get, f"{relay.url}{route}")],
+                max(3, rounds // 4),
+            )
+            lines.append(
+                f"| {route} | {len(sent)} | {plain.ms:.1f} | {through.ms:.1f} | {through.ms / plain.ms:.2f}"
+                f" | {through.ms - plain.ms:+.1f} | {plain.cpu * 1000:.1f} | {through.cpu * 1000:.1f} |"
+            )
     return "\n".join(lines)
 
 
@@ -324,12 +379,13 @@ def measure_repeats(direct: Side, cached: Side, bare_cache: Side, rounds: int) -
         "| repeated request | Virtuoso ms | stancegraph, cached, ms | speedup | bare cache ms | its speedup |",
         "|---|---:|---:|---:|---:|---:|",
     ]
+    sides = [direct, cached, bare_cache]
     with Client(timeout=120) as client:
         for path in sorted(QUERIES.glob("*.rq")):
             query = path.read_text(encoding="utf-8")
             accept = next(iter(FORMATS["graph" if result_kind(query) == "graph" else "select"].values()))
             try:
-                plain, ours, floor = interleaved(client, [direct, cached, bare_cache], query, accept, rounds)
+                plain, ours, floor = by_turns(sides, query_senders(client, sides, query, accept), rounds)
             except Refused as refusal:
                 lines.append(f"| {path.stem} | refused: {refusal} | | | | |")
                 continue
