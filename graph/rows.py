@@ -15,12 +15,31 @@ an unbound variable.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pyoxigraph as ox
 
 from stancegraph.graph.terms import PlainValue, python_value
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term]
+
+
+def solution_rows(solutions: ox.QuerySolutions) -> Iterator[Row]:
+    """Each solution as a :data:`Row`, as pyoxigraph parses or computes it.
+
+    Its terms are read in the variables' order, not looked up by name: by name,
+    rows took twice as long (7,592 rows of SPARQL XML: 0.24 s against 0.12 s, of
+    which parsing is 0.09 s), most of what the JSON API spent on an endpoint's
+    answer for an analysis route.
+
+    >>> answer = ox.parse_query_results('?a\\t?b\\n<http://e/x>\\t\\n', format=ox.QueryResultsFormat.TSV)
+    >>> list(solution_rows(answer))
+    [{'a': <NamedNode value=http://e/x>}]
+    """
+    names = [variable.value for variable in solutions.variables]
+    for solution in solutions:
+        yield {name: term for name, term in zip(names, solution, strict=True) if term is not None}
 
 
 def text(row: Row, name: str) -> str:

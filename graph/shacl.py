@@ -34,6 +34,7 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from stancegraph.graph.errors import ShapesError
 from stancegraph.graph.queries import inject_pattern
+from stancegraph.graph.rows import solution_rows
 from stancegraph.graph.shacl_text import Term, data_namespaces, data_text, node_text, value_text
 from stancegraph.ontology import SHAPES_FILE
 
@@ -142,9 +143,7 @@ class Constraint:
                 query = inject_pattern(query, f"VALUES ?this {{ {' '.join(str(node) for node in focus)} }}")
         solutions = store.query(query, use_default_graph_as_union=True)
         assert isinstance(solutions, ox.QuerySolutions)
-        names = {variable.value for variable in solutions.variables}
-        for row in solutions:
-            bound = {name: row[name] for name in names if row[name] is not None}
+        for bound in solution_rows(solutions):
             focus_node = bound["this"]
             if focus is not None and focus_node not in focus:
                 continue

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from stancegraph.graph.endpoint_address import EndpointAddress, acknowledge_at_once, tls_context
 from stancegraph.graph.errors import EndpointError, EndpointTimeoutError, QuerySyntaxError, StoreError
 from stancegraph.graph.queries import bind_values, load_query
-from stancegraph.graph.rows import Row, Term, integer
+from stancegraph.graph.rows import Row, Term, integer, solution_rows
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple]
 #: Idle connections a :class:`RemoteStore` keeps for its next queries.
@@ -55,8 +55,7 @@ class Store(ABC):
         solutions = self._execute(query, expect_graph=False)
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("expected a SELECT query")
-        names = [variable.value for variable in solutions.variables]
-        return [{name: row[name] for name in names if row[name] is not None} for row in solutions]
+        return list(solution_rows(solutions))
 
     def ask(self, query: str) -> bool:
         """Run an ASK query."""
