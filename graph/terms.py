@@ -13,6 +13,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {
     f"{XSD}{name}" for name in ("integer", "int", "long", "short", "positiveInteger", "nonNegativeInteger")
 }
+_NUMBERS = {f"{XSD}decimal", f"{XSD}double", f"{XSD}float"}
+_BOOLEAN = f"{XSD}boolean"
+_STRING = f"{XSD}string"
 
 
 PlainValue = str | int | float | bool | None
@@ -23,14 +26,18 @@ def python_value(term: object) -> PlainValue:
     if term is None:
         return None
     if isinstance(term, ox.Literal):
+        # called for every binding of every row the JSON API reads (half a million for the projection
+        # of a million triples): the datatypes to compare with are made once, and text goes first
         datatype = term.datatype.value
+        if datatype == _STRING:
+            return term.value
         try:
             if datatype in _INTEGERS:
                 return int(term.value)
-            if datatype in (f"{XSD}decimal", f"{XSD}double", f"{XSD}float"):
+            if datatype in _NUMBERS:
                 number = Decimal(term.value)
                 return int(number) if number == number.to_integral_value() else float(number)
-            if datatype == f"{XSD}boolean":
+            if datatype == _BOOLEAN:
                 return term.value in ("true", "1")
         except (ValueError, ArithmeticError):
             return term.value
