@@ -2,6 +2,7 @@
 
     python -m benchmarks.virtuoso                  # a million-triple synthetic graph (~5 min to set up)
     python -m benchmarks.virtuoso --actors 100 --clauses 1000 --rounds 5   # small, a minute
+    python -m benchmarks.virtuoso --smoke          # tiny: does it all run?
 
 A synthetic graph (``stancegraph synth``) is bulk-loaded into one graph of a
 fresh Virtuoso (``tests.servers``, as CI starts it), and ``stancegraph serve
@@ -113,17 +114,25 @@ class Client:
         return self._send("GET", url, None, {})
 
     def _send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Reply:
+        """Send on the kept connection to the URL's server; once more on a new one if the server had
+        closed it while idle (uvicorn does after 5 s, which a JSON API route's turn can outlast)."""
         address = urlsplit(url)
         connection = self._connections.get(address.netloc)
         if connection is None:
             connection = http.client.HTTPConnection(address.netloc, timeout=self._timeout)
             self._connections[address.netloc] = connection
         target = address.path + (f"?{address.query}" if address.query else "")
+        reused = connection.sock is not None
         try:
             connection.request(method, target, body=body, headers=headers)
             acknowledge_at_once(connection.sock)
             response = connection.getresponse()
             reply = Reply(response.status, response.read())
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            connection.close()
+            if not reused:
+                raise
+            return self._send(method, url, body, headers)  # a new connection: no second retry
         except (http.client.HTTPException, OSError):
             connection.close()  # reconnects on the next request
             raise
@@ -158,7 +167,10 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=1000)
     parser.add_argument("--clauses", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=20, help="timed requests per query and side")
+    parser.add_argument("--smoke", action="store_true", help="tiny data, two rounds: does it all run?")
     options = parser.parse_args()
+    if options.smoke:
+        options.actors, options.clauses, options.rounds = 10, 50, 2
     with tempfile.TemporaryDirectory(prefix="stancegraph-virtuoso-") as directory:
         workdir = Path(directory)
         data = workdir / "synthetic.nt"

@@ -18,6 +18,8 @@ import pytest
 from benchmarks.contestants import CONTESTANTS, NotInstalled
 from benchmarks.loading import WAYS
 from benchmarks.run import API_PATHS, QUERY_DIR, SMOKE_CLIENTS, row_start
+from benchmarks.virtuoso import ROUTES
+from tests.servers import virtuoso_programs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -94,3 +96,22 @@ def test_the_load_and_interleaved_benchmarks_run(module: str, expected: list[str
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for text in expected:
         assert text in done.stdout, f"{text!r} not in\n{done.stdout}"
+
+
+def test_the_virtuoso_benchmark_runs() -> None:
+    """Every table of ``benchmarks.virtuoso``, with a row for each query and route, and no failure in it."""
+    if virtuoso_programs() is None:
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.virtuoso", "--smoke"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for heading in ("| request | format |", "| route | queries |", "| repeated request |"):
+        assert heading in done.stdout, f"{heading!r} not in\n{done.stdout}"
+    for name in [*(path.stem for path in QUERY_DIR.glob("*.rq")), *ROUTES]:
+        assert f"| {name} |" in done.stdout, f"{name} has no row in\n{done.stdout}"
+    assert "failed" not in done.stdout, done.stdout
