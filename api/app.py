@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gc
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -51,6 +51,7 @@ from stancegraph.api.limits import TRUNCATION_HEADERS, BodyLimitMiddleware
 from stancegraph.api.negotiation import DATASETS, GRAPHS, SOLUTIONS
 from stancegraph.api.pages import CONTENT_SECURITY_POLICY, STATIC_DIR
 from stancegraph.api.parameters import only_declared_parameters
+from stancegraph.api.projection_cache import ProjectionCache
 from stancegraph.api.result_cache import ResultCache
 from stancegraph.api.routes import analysis, routers
 from stancegraph.api.settings import Settings
@@ -128,7 +129,17 @@ def _compress_our_formats() -> None:
 
 
 def _nothing_to_invalidate() -> None:
-    """The write hook while nothing depends on the data version (a cache replaces it)."""
+    """The write hook while nothing depends on the data version (the caches replace it)."""
+
+
+def _after_each(*hooks: Callable[[], None]) -> Callable[[], None]:
+    """One write hook that calls each of ``hooks``."""
+
+    def invalidate() -> None:
+        for hook in hooks:
+            hook()
+
+    return invalidate
 
 
 @asynccontextmanager
@@ -185,16 +196,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings = settings or Settings()
-    app.state.on_write = _nothing_to_invalidate
     _compress_our_formats()
     app.add_middleware(CompressMiddleware, minimum_size=1024, zstd=False)
     # The cache sits outside compression, so a hit goes out as it was kept. In front of another
     # endpoint the data can change without a write through us, so nothing here could say when a
     # cached answer or an ETag went stale: no cache there, unless answers of a bounded age will do.
+    # The same holds for the analysis routes' projection, kept while caching is on.
     lifetime = settings.endpoint_cache_seconds if settings.endpoint else None
+    app.state.projections, app.state.on_write = None, _nothing_to_invalidate
     if settings.cache_bytes and (not settings.endpoint or lifetime):
         cache = ResultCache(max_bytes=settings.cache_bytes, lifetime=lifetime)
-        app.state.on_write = cache.invalidate
+        app.state.projections = projections = ProjectionCache(lifetime=lifetime)
+        app.state.on_write = _after_each(cache.invalidate, projections.invalidate)
         app.add_middleware(
             CachingMiddleware,
             cache=cache,

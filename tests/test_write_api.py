@@ -9,12 +9,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import networkx as nx
 import pyoxigraph as ox
 import pytest
 
+from stancegraph.api.app import create_app
 from stancegraph.api.server import running
 from stancegraph.api.settings import Settings
 from tests.problems import problem
@@ -122,6 +125,34 @@ def test_an_update_is_visible_to_the_next_read(writable: str) -> None:
     assert ask(writable, NATO_OPPOSES)
     positions = httpx.get(f"{writable}/api/positions", params={"actor": "nato"}).json()["items"]
     assert "position-nato-opposes-no-troops" in {p["id"] for p in positions}
+
+
+def _must_not_build() -> nx.MultiDiGraph:
+    raise AssertionError("the projection was built again")
+
+
+def test_the_analysis_shares_one_projection_until_a_write(tmp_path: Path) -> None:
+    """Analysis routes after the first use the projection it built (frozen); a write drops it, and the
+    next analysis answer sees the write."""
+    settings = Settings(port=0, store=make_store(tmp_path / "store"), write_token=TOKEN, query_workers=2)
+    app = create_app(settings)
+    with running(settings, app=app) as url:
+        before = httpx.get(f"{url}/api/contested").json()
+        kept = app.state.projections.get(_must_not_build)
+        assert httpx.get(f"{url}/api/coalitions").status_code == 200
+        assert app.state.projections.get(_must_not_build) is kept
+        with pytest.raises(nx.NetworkXError):
+            kept.add_node("https://w3id.org/stancegraph/id/someone")  # frozen: no route can spoil it
+        update = {**AUTH, "Content-Type": "application/sparql-update"}
+        assert httpx.post(f"{url}/sparql", content=INSERT, headers=update).status_code == 200
+        after = httpx.get(f"{url}/api/contested").json()
+    assert "nato" not in _opponents(before).get("plan-28-no-nato-troops", set())
+    assert "nato" in _opponents(after)["plan-28-no-nato-troops"]
+
+
+def _opponents(contested: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Each target's opponents' ids, from ``/api/contested``."""
+    return {sides["target"]["id"]: {actor["id"] for actor in sides["opponents"]} for sides in contested}
 
 
 def test_an_update_that_breaks_the_shapes_is_refused_with_the_report(writable: str) -> None:

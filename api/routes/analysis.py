@@ -1,7 +1,7 @@
 """The analysis as JSON: alignment, coalitions, contested targets, centrality and the graph as of a date.
 
-Each route rebuilds the projection from the store and hands it to
-:mod:`graph.analysis`; the response models are that module's result types
+Each route takes the projection of the store (built once per data version:
+:mod:`api.projection_cache`) and hands it to :mod:`graph.analysis`; the response models are that module's result types
 (FastAPI validates and documents them through Pydantic), so the library and
 the API cannot drift apart. Every result cites the IRIs of its positions.
 """
@@ -9,14 +9,16 @@ the API cannot drift apart. Every result cites the IRIs of its positions.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
 import networkx as nx
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from stancegraph.api.dependencies import StoreDep
 from stancegraph.api.problems import PROBLEM_RESPONSES
+from stancegraph.api.projection_cache import ProjectionCache
 from stancegraph.graph import analysis
 from stancegraph.graph.errors import NotFoundError
 from stancegraph.graph.payload import StanceGraph, graph_payload
@@ -26,9 +28,12 @@ from stancegraph.graph.terms import resource
 router = APIRouter(prefix="/api", tags=["analysis"], responses=PROBLEM_RESPONSES)
 
 
-def get_projection(store: StoreDep) -> nx.MultiDiGraph:
-    """The stances of the whole store, without their evidence (the measures cite positions by id)."""
-    return stance_graph(store, STANCES_ONLY)
+def get_projection(request: Request, store: StoreDep) -> nx.MultiDiGraph:
+    """The stances of the whole store, without their evidence (the measures cite positions by id):
+    the one the last analysis request built, while the data is the same (:mod:`api.projection_cache`)."""
+    projections: ProjectionCache | None = request.app.state.projections
+    build = partial(stance_graph, store, STANCES_ONLY)
+    return build() if projections is None else projections.get(build)
 
 
 def get_evidenced_projection(store: StoreDep) -> nx.MultiDiGraph:
