@@ -168,41 +168,57 @@ def timed(command: list[str]) -> Run:
 
 def compare(workdir: Path, repeats: int, sizes: tuple[tuple[str, int, int, int], ...] = SIZES) -> None:
     """Each size: ``stancegraph load`` (validated) and ``oxigraph load`` of one file, taking turns."""
-    commands = {
-        "stancegraph load": [sys.executable, "-m", "stancegraph", "load", "--store"],
-        "oxigraph load": ["oxigraph", "load", "--file"],
-    }
-    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'data':<22} {'stancegraph load':>18} {'oxigraph load':>16} {'time ratio':>11} {'RSS ratio':>10}")
+    print(f"load average at the start: {_load_average()}")
+    print(_header("data"))
     for label, actors, clauses, drafts in sizes:
         data = workdir / f"synth-{label}.nq"
         report = write_synthetic(data, actors=actors, clauses=clauses, drafts=drafts, seed=0)
-        runs: dict[str, list[Run]] = {name: [] for name in commands}
-        for _ in range(repeats):
-            for name in commands:
-                target = workdir / f"store-{label}"
-                shutil.rmtree(target, ignore_errors=True)
-                if name == "oxigraph load":
-                    command = [*commands[name], str(data), "--location", str(target)]
-                else:
-                    command = [*commands[name], str(target), str(data)]
-                runs[name].append(timed(command))
-        ours, theirs = (
-            Run(
-                statistics.median(r.seconds for r in runs[name]),
-                statistics.median(r.peak_rss_mb for r in runs[name]),
-            )
-            for name in commands
-        )
-        print(
-            f"{label} ({report.triples:,} triples)".ljust(22)
-            + f" {ours.seconds:>7.1f} s {ours.peak_rss_mb:>5.0f} MB"
-            + f" {theirs.seconds:>5.1f} s {theirs.peak_rss_mb:>5.0f} MB"
-            + f" {ours.seconds / theirs.seconds:>10.1f}x {ours.peak_rss_mb / theirs.peak_rss_mb:>9.1f}x"
-        )
-    print(
-        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({repeats} runs each, medians)"
+        target = workdir / f"store-{label}"
+
+        def ours(data: Path = data, target: Path = target) -> list[str]:
+            shutil.rmtree(target, ignore_errors=True)
+            return [sys.executable, "-m", "stancegraph", "load", "--store", str(target), str(data)]
+
+        def theirs(data: Path = data, target: Path = target) -> list[str]:
+            shutil.rmtree(target, ignore_errors=True)
+            return ["oxigraph", "load", "--file", str(data), "--location", str(target)]
+
+        print(_row(f"{label} ({report.triples:,} triples)", *_taking_turns(ours, theirs, repeats)))
+    print(f"load average at the end: {_load_average()} ({repeats} runs each, medians)")
+
+
+def _taking_turns(
+    ours: Callable[[], list[str]], theirs: Callable[[], list[str]], repeats: int
+) -> tuple[Run, Run]:
+    """The median run of each command, run in turns ``repeats`` times (each callable readies its target
+    and gives the command, before the clock starts)."""
+    runs: tuple[list[Run], list[Run]] = ([], [])
+    for _ in range(repeats):
+        for command, done in zip((ours, theirs), runs, strict=True):
+            done.append(timed(command()))
+    first, second = (
+        Run(statistics.median(r.seconds for r in done), statistics.median(r.peak_rss_mb for r in done))
+        for done in runs
     )
+    return first, second
+
+
+def _header(first: str) -> str:
+    return f"{first:<22} {'stancegraph load':>18} {'oxigraph load':>16} {'time ratio':>11} {'RSS ratio':>10}"
+
+
+def _row(label: str, ours: Run, theirs: Run) -> str:
+    return (
+        label.ljust(22)
+        + f" {ours.seconds:>7.1f} s {ours.peak_rss_mb:>5.0f} MB"
+        + f" {theirs.seconds:>5.1f} s {theirs.peak_rss_mb:>5.0f} MB"
+        + f" {ours.seconds / theirs.seconds:>10.1f}x {ours.peak_rss_mb / theirs.peak_rss_mb:>9.1f}x"
+    )
+
+
+def _load_average() -> str:
+    # benchmarks.run has load_average(), but it imports this module
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 # ----------------------------------------------------- adding to an existing store, against oxigraph
@@ -258,49 +274,26 @@ def compare_adding(workdir: Path, repeats: int, size: tuple[str, int, int, int])
     base_store = workdir / "base-store"
     shutil.rmtree(base_store, ignore_errors=True)
     timed([sys.executable, "-m", "stancegraph", "load", "--store", str(base_store), str(base)])
-    commands: dict[str, Callable[[Path, Path], list[str]]] = {
-        "stancegraph load": lambda store, file: [
-            *(sys.executable, "-m", "stancegraph", "load", "--store"),
-            *(str(store), str(file)),
-        ],
-        "oxigraph load": lambda store, file: [
-            "oxigraph",
-            "load",
-            "--location",
-            str(store),
-            "--file",
-            str(file),
-        ],
-    }
-    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(
-        f"{'added to ' + label:<22} {'stancegraph load':>18} {'oxigraph load':>16} {'time ratio':>11} {'RSS ratio':>10}"
-    )
+    target = workdir / "store-added"
+
+    def copy_of_base() -> Path:
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(base_store, target)
+        return target
+
+    print(f"load average at the start: {_load_average()}")
+    print(_header("added to " + label))
     for added in additions:
-        runs: dict[str, list[Run]] = {name: [] for name in commands}
-        for _ in range(repeats):
-            for name, command in commands.items():
-                target = workdir / "store-added"
-                shutil.rmtree(target, ignore_errors=True)
-                shutil.copytree(base_store, target)
-                runs[name].append(timed(command(target, added)))
-        ours, theirs = (
-            Run(
-                statistics.median(r.seconds for r in runs[name]),
-                statistics.median(r.peak_rss_mb for r in runs[name]),
-            )
-            for name in commands
-        )
+
+        def ours(added: Path = added) -> list[str]:
+            return [sys.executable, "-m", "stancegraph", "load", "--store", str(copy_of_base()), str(added)]
+
+        def theirs(added: Path = added) -> list[str]:
+            return ["oxigraph", "load", "--location", str(copy_of_base()), "--file", str(added)]
+
         lines = sum(1 for _ in added.open("rb"))
-        print(
-            f"{added.stem} ({lines:,} quads)".ljust(22)
-            + f" {ours.seconds:>7.1f} s {ours.peak_rss_mb:>5.0f} MB"
-            + f" {theirs.seconds:>5.1f} s {theirs.peak_rss_mb:>5.0f} MB"
-            + f" {ours.seconds / theirs.seconds:>10.1f}x {ours.peak_rss_mb / theirs.peak_rss_mb:>9.1f}x"
-        )
-    print(
-        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({repeats} runs each, medians)"
-    )
+        print(_row(f"{added.stem} ({lines:,} quads)", *_taking_turns(ours, theirs, repeats)))
+    print(f"load average at the end: {_load_average()} ({repeats} runs each, medians)")
 
 
 if __name__ == "__main__":
