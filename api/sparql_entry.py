@@ -116,8 +116,9 @@ class SparqlEntry:
         method, limits = scope["method"], self.raw
         assert limits is not None  # as _nothing_for_the_layers found
         response = await self._respond({**scope, "method": "GET"} if method == "HEAD" else scope, receive)
-        long = _whole(response) and len(response.body) >= limits.compressed_from
-        if _whole(response) and not (long and limits.compresses_for(scope)):
+        whole = _whole(response)
+        long = whole and len(response.body) >= limits.compressed_from
+        if whole and not (long and limits.compresses_for(scope)):
             # CORS adds Origin to every answer's Vary; compression, Accept-Encoding to a long one's it could
             # have compressed
             added = [b"Accept-Encoding", b"Origin"] if long and _compressible(response) else [b"Origin"]
