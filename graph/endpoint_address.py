@@ -38,7 +38,8 @@ def acknowledge_at_once(connection: socket.socket | None) -> None:
     Nagle's algorithm on: the body waits for the headers' ACK. On a kept-alive connection Linux
     takes the query-answer exchange for an interactive one and delays its ACKs, by 40 ms at least,
     so every such answer waited 40 ms (a 64 kB one: 56 ms instead of 14; docs/scale-out-engines.md).
-    Called after each request is written; a reader of many chunks calls it after each read too.
+    ``RemoteStore`` calls it after each request is written; the relay's client after each read that
+    leaves an answer unfinished (the quick mode lasts only until the next write).
     """
     if QUICKACK is not None and connection is not None:
         connection.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)

@@ -194,8 +194,9 @@ class RemoteStore(Store):
 
     Answers are asked for in the formats engines write most faithfully: SPARQL
     results XML (Virtuoso 7.2's JSON is the 2007 Note's, with ``typed-literal``
-    terms, and its writer is the slower of the two) and N-Triples (its Turtle writes decimals as integers). With ``graphs``, every
-    query sees only the graphs that hold the data, not the endpoint's others.
+    terms, and its writer is the slower of the two) and N-Triples (its Turtle
+    writes decimals as integers). With ``graphs``, every query sees only the
+    graphs that hold the data, not the endpoint's others.
 
     Spoken to with the standard library's ``http.client``, over connections
     kept alive (one per thread querying at that moment): a small query cost

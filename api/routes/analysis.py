@@ -1,9 +1,10 @@
 """The analysis as JSON: alignment, coalitions, contested targets, centrality and the graph as of a date.
 
 Each route takes the projection of the store (built once per data version:
-:mod:`api.projection_cache`) and hands it to :mod:`graph.analysis`; the response models are that module's result types
-(FastAPI validates and documents them through Pydantic), so the library and
-the API cannot drift apart. Every result cites the IRIs of its positions.
+:mod:`api.projection_cache`) and hands it to :mod:`graph.analysis`; the
+response models are that module's result types (FastAPI validates and
+documents them through Pydantic), so the library and the API cannot drift
+apart. Every result cites the IRIs of its positions.
 """
 
 from __future__ import annotations
